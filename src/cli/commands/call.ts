@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import { defaultRegistry } from "../../connectors/registry.ts";
+import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
+import { UsageError } from "../failure.ts";
+import { readJsonArg } from "../input.ts";
+
+export function registerCallCommand(program: Command): void {
+  program
+    .command("call <connector> <operation>")
+    .description("Run one connector operation and print its output as JSON")
+    .option("--config <json|@file>", "connection config")
+    .option("--input <json|@file>", "operation input", "{}")
+    .option(
+      "--log-level <level>",
+      "log HTTP traffic to stderr at this level (debug shows every request)",
+      "warn",
+    )
+    .action(
+      async (
+        connectorName: string,
+        operation: string,
+        options: { config?: string; input: string; logLevel: string },
+      ) => {
+        const connector = defaultRegistry().get(connectorName);
+        if (!connector) throw new UsageError(`unknown connector "${connectorName}"; see rampart connectors`);
+        if (!connector.operation(operation)) {
+          throw new UsageError(
+            `${connectorName} has no operation "${operation}"; see rampart ops ${connectorName}`,
+          );
+        }
+        if (options.config === undefined) throw new UsageError("--config is required");
+        const config = readJsonArg(options.config, "--config");
+        const input = readJsonArg(options.input, "--input");
+        const logger = jsonLogger(options.logLevel as "debug");
+        const client = createClient(connector, config, { logger });
+        try {
+          const result = await client.call(operation, input);
+          process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
+        } finally {
+          await client.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,20 @@
+import { isRampartError } from "../connectors/sdk/index.ts";
+
+/** Exit codes: scripts tell a refused input from a failed remote call. */
+export const EXIT = { ok: 0, failed: 1, invalidInput: 2 } as const;
+
+export class UsageError extends Error {}
+
+/** Prints `<ErrorType>: <message>` on one line and returns the exit code for it. */
+export function reportFailure(error: unknown, write = (line: string) => process.stderr.write(line)): number {
+  if (isRampartError(error)) {
+    write(`${error.type}: ${error.message.replaceAll("\n", " ")}\n`);
+    return error.type === "ValidationError" ? EXIT.invalidInput : EXIT.failed;
+  }
+  if (error instanceof UsageError) {
+    write(`UsageError: ${error.message}\n`);
+    return EXIT.invalidInput;
+  }
+  write(`Error: ${String((error as Error)?.message ?? error).replaceAll("\n", " ")}\n`);
+  return EXIT.failed;
+}

@@ -1,0 +1,33 @@
+import { Command, CommanderError } from "commander";
+import { registerCallCommand } from "./commands/call.ts";
+import { registerConnectorCommands } from "./commands/connectors.ts";
+import { registerDemoCommand } from "./commands/demo.ts";
+import { registerLabCommand } from "./commands/lab.ts";
+import { EXIT, reportFailure } from "./failure.ts";
+
+/** Builds the `rampart` command line. */
+export function buildProgram(): Command {
+  const program = new Command("rampart")
+    .description("Rampart: connect security products, ingest alerts as OCSF, answer them with playbooks")
+    .showHelpAfterError()
+    .exitOverride();
+  registerConnectorCommands(program);
+  registerCallCommand(program);
+  registerLabCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    }
+    return reportFailure(error);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

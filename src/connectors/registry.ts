@@ -1,0 +1,26 @@
+import type { Connector, Vendor } from "./sdk/index.ts";
+import { vendor as thinkstCanary } from "./thinkst-canary/index.ts";
+
+/** Every vendor Rampart ships; adding one is one line here. */
+export const vendors: readonly Vendor[] = [thinkstCanary];
+
+/** Name → connector lookups for the faces (CLI, API) and the engine. */
+export class ConnectorRegistry {
+  readonly #byName: Map<string, Connector>;
+
+  constructor(list: readonly Connector[]) {
+    this.#byName = new Map(list.map((c) => [c.name, c]));
+  }
+
+  list(): Connector[] {
+    return [...this.#byName.values()];
+  }
+
+  get(name: string): Connector | undefined {
+    return this.#byName.get(name);
+  }
+}
+
+export function defaultRegistry(): ConnectorRegistry {
+  return new ConnectorRegistry(vendors.map((v) => v.connector));
+}

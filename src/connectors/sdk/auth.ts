@@ -1,0 +1,238 @@
+import { AuthError } from "./errors.ts";
+import type { HttpRequest, HttpResponse } from "./http.ts";
+import type { Redactor } from "./redact.ts";
+
+export type Config = Record<string, unknown>;
+
+/** What an auth session may use: the connection's config, a raw (unauthenticated) sender, and the redactor. */
+export interface AuthContext {
+  config: Config;
+  baseUrl: string;
+  send(req: HttpRequest): Promise<HttpResponse>;
+  redactor: Redactor;
+  now(): number;
+}
+
+/** Live credentials of one connection (a cached token, say). */
+export interface AuthSession {
+  apply(req: HttpRequest): Promise<void> | void;
+  /** Called once after a 401; resolve true to have the request sent again with fresh credentials. */
+  renew?(): Promise<boolean>;
+}
+
+/** A reusable way of authenticating; connectors hold strategies, clients hold the sessions they create. */
+export interface AuthStrategy {
+  readonly kind: string;
+  create(ctx: AuthContext): AuthSession;
+}
+
+function str(config: Config, key: string): string {
+  const value = config[key];
+  if (typeof value !== "string" || value === "")
+    throw new AuthError(`connection config ${key} is missing`, { field: key });
+  return value;
+}
+
+export const noAuth: AuthStrategy = { kind: "none", create: () => ({ apply() {} }) };
+
+/** An API key from config `key`, sent in a header or the query string. */
+export function apiKey(options: {
+  key: string;
+  in: "header" | "query";
+  name: string;
+  prefix?: string;
+}): AuthStrategy {
+  return {
+    kind: "api-key",
+    create: ({ config }) => ({
+      apply(req) {
+        const value = (options.prefix ?? "") + str(config, options.key);
+        if (options.in === "header") req.headers[options.name] = value;
+        else req.query[options.name] = value;
+      },
+    }),
+  };
+}
+
+/** `Authorization: Bearer <config[key]>`. */
+export function bearer(options: { key: string }): AuthStrategy {
+  return apiKey({ key: options.key, in: "header", name: "authorization", prefix: "Bearer " });
+}
+
+export function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+}
+
+/** HTTP Basic with the username and password found in config. */
+export function basic(options: { usernameKey: string; passwordKey: string }): AuthStrategy {
+  return {
+    kind: "basic",
+    create: ({ config }) => ({
+      apply(req) {
+        req.headers.authorization = basicHeader(
+          str(config, options.usernameKey),
+          str(config, options.passwordKey),
+        );
+      },
+    }),
+  };
+}
+
+/** Several strategies at once (e.g. an API key header and a tenant header). */
+export function allOf(...strategies: AuthStrategy[]): AuthStrategy {
+  return {
+    kind: strategies.map((s) => s.kind).join("+"),
+    create(ctx) {
+      const sessions = strategies.map((s) => s.create(ctx));
+      return {
+        async apply(req) {
+          for (const session of sessions) await session.apply(req);
+        },
+        async renew() {
+          let renewed = false;
+          for (const session of sessions) if (session.renew && (await session.renew())) renewed = true;
+          return renewed;
+        },
+      };
+    },
+  };
+}
+
+export interface LoginTokenOptions {
+  /** The login call, relative to the base URL; it is sent with HTTP Basic from config. */
+  login: { method: string; path: string; usernameKey: string; passwordKey: string; body?: unknown };
+  /** Where the token comes back: a response header, or a dotted path into the JSON body. */
+  token: { header: string } | { bodyPath: string };
+  /** How the token is sent afterwards. Defaults to `Authorization: Bearer <token>`. */
+  send?: { header: string; prefix: string };
+}
+
+/** Log in with Basic, keep the token, send it on every call; log in again once on a 401. */
+export function loginToken(options: LoginTokenOptions): AuthStrategy {
+  const send = options.send ?? { header: "authorization", prefix: "Bearer " };
+  return {
+    kind: "login-token",
+    create(ctx) {
+      let token: string | undefined;
+      let pending: Promise<string> | undefined;
+      const login = async (): Promise<string> => {
+        const { login: spec } = options;
+        const res = await ctx.send({
+          method: spec.method,
+          url: ctx.baseUrl + spec.path,
+          headers: {
+            authorization: basicHeader(str(ctx.config, spec.usernameKey), str(ctx.config, spec.passwordKey)),
+          },
+          query: {},
+          body: spec.body === undefined ? undefined : { kind: "json", value: spec.body },
+        });
+        if (res.status === 401 || res.status === 403)
+          throw new AuthError(`login refused (HTTP ${res.status})`, { status: res.status });
+        if (res.status >= 400)
+          throw new AuthError(`login failed (HTTP ${res.status})`, { status: res.status });
+        const value =
+          "header" in options.token
+            ? res.headers[options.token.header.toLowerCase()]
+            : dig(res.body, options.token.bodyPath);
+        if (typeof value !== "string" || value === "")
+          throw new AuthError("login succeeded but returned no token");
+        ctx.redactor.add(value);
+        return value;
+      };
+      const ensure = async (): Promise<string> => {
+        if (token) return token;
+        pending ??= login().finally(() => {
+          pending = undefined;
+        });
+        token = await pending;
+        return token;
+      };
+      return {
+        async apply(req) {
+          req.headers[send.header] = send.prefix + (await ensure());
+        },
+        async renew() {
+          token = undefined;
+          await ensure();
+          return true;
+        },
+      };
+    },
+  };
+}
+
+export interface OAuth2ClientCredentialsOptions {
+  tokenUrl(config: Config): string;
+  scope(config: Config): string;
+  clientIdKey: string;
+  clientSecretKey: string;
+  /** Renew this long before the token's stated expiry. */
+  renewBeforeMs?: number;
+}
+
+/** OAuth2 client-credentials grant; the access token is cached until shortly before it expires. */
+export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions): AuthStrategy {
+  const margin = options.renewBeforeMs ?? 60_000;
+  return {
+    kind: "oauth2-client-credentials",
+    create(ctx) {
+      let cached: { token: string; expiresAt: number } | undefined;
+      let pending: Promise<{ token: string; expiresAt: number }> | undefined;
+      const fetchToken = async () => {
+        const res = await ctx.send({
+          method: "POST",
+          url: options.tokenUrl(ctx.config),
+          headers: {},
+          query: {},
+          body: {
+            kind: "form",
+            value: {
+              grant_type: "client_credentials",
+              client_id: str(ctx.config, options.clientIdKey),
+              client_secret: str(ctx.config, options.clientSecretKey),
+              scope: options.scope(ctx.config),
+            },
+          },
+        });
+        const body = (res.body ?? {}) as Record<string, unknown>;
+        if (res.status >= 400 || typeof body.access_token !== "string") {
+          const reason = typeof body.error === "string" ? body.error : `HTTP ${res.status}`;
+          throw new AuthError(`token request refused: ${reason}`, { status: res.status });
+        }
+        ctx.redactor.add(body.access_token);
+        const lifetimeS = Number(body.expires_in ?? 3600);
+        return { token: body.access_token, expiresAt: ctx.now() + lifetimeS * 1000 };
+      };
+      const ensure = async (): Promise<string> => {
+        if (cached && ctx.now() < cached.expiresAt - margin) return cached.token;
+        pending ??= fetchToken().finally(() => {
+          pending = undefined;
+        });
+        cached = await pending;
+        return cached.token;
+      };
+      return {
+        async apply(req) {
+          req.headers.authorization = `Bearer ${await ensure()}`;
+        },
+        async renew() {
+          cached = undefined;
+          await ensure();
+          return true;
+        },
+      };
+    },
+  };
+}
+
+/** Reads a dotted path; a key that itself contains dots (`@odata.nextLink`) is matched whole first. */
+export function dig(value: unknown, path: string): unknown {
+  if (value !== null && typeof value === "object" && path in value)
+    return (value as Record<string, unknown>)[path];
+  let current = value;
+  for (const key of path.split(".")) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}

@@ -1,0 +1,352 @@
+import type { Static, TSchema } from "@sinclair/typebox";
+import type { AuthSession, Config } from "./auth.ts";
+import type { Connector, Operation } from "./connector.ts";
+import {
+  AuthError,
+  isRampartError,
+  NotFoundError,
+  type RampartError,
+  RateLimitedError,
+  UpstreamError,
+  ValidationError,
+} from "./errors.ts";
+import { type HttpRequest, type HttpResponse, HttpTransport, type QueryValue } from "./http.ts";
+import { type Logger, silentLogger } from "./logger.ts";
+import { cursorPages, itemsOf, nextLinkPages, offsetPages } from "./pagination.ts";
+import { Redactor, secretsOf } from "./redact.ts";
+import {
+  createResilience,
+  DEFAULT_RESILIENCE,
+  type Resilience,
+  type ResilienceOptions,
+} from "./resilience.ts";
+import { schemas } from "./schema.ts";
+
+export interface ClientOptions {
+  logger?: Logger;
+  now?: () => number;
+  /** Overrides the connector's and the connection's resilience settings (tests use short delays). */
+  resilience?: Partial<ResilienceOptions>;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** false: an HTTP error reply (after retries) is returned with its status instead of thrown. */
+  throwOnHttpError?: boolean;
+  /** Sent as `Idempotency-Key` so a retried step is recognisable to vendors that honour it. */
+  idempotencyKey?: string;
+}
+
+export interface CallResult<T = unknown> {
+  output: T;
+  /** HTTP status of the vendor's final reply. */
+  status: number;
+  ok: boolean;
+  /** HTTP requests sent, retries and re-logins included. */
+  attempts: number;
+  durationMs: number;
+}
+
+const bodyOfError = new WeakMap<Error, unknown>();
+
+/** A live connection to one vendor: validated config, auth session, pool and policies. */
+export class ConnectorClient {
+  readonly connector: Connector;
+  readonly redactor: Redactor;
+  readonly #config: Config;
+  readonly #transport: HttpTransport;
+  readonly #resilience: Resilience;
+  readonly #auth: AuthSession;
+  readonly #logger: Logger;
+  readonly #baseUrl: string;
+  readonly #now: () => number;
+
+  constructor(connector: Connector, config: unknown, options: ClientOptions = {}) {
+    this.connector = connector;
+    const copy = structuredClone(config ?? {});
+    this.#config = schemas.assert<Config>(connector.connection, copy, "config");
+    this.redactor = new Redactor(secretsOf(connector.connection, this.#config));
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? Date.now;
+    this.#baseUrl = connector.baseUrl(this.#config).replace(/\/+$/, "");
+    const c = this.#config as Record<string, number | boolean | undefined>;
+    this.#transport = new HttpTransport({
+      timeoutMs: (c.timeout_ms as number) ?? 30_000,
+      connectTimeoutMs: (c.connect_timeout_ms as number) ?? 10_000,
+      verifyTls: c.verify_tls !== false,
+    });
+    const base = { ...DEFAULT_RESILIENCE, ...connector.resilience };
+    if (typeof c.rate_limit_per_minute === "number")
+      base.rateLimit = { limit: c.rate_limit_per_minute, intervalMs: 60_000 };
+    if (typeof c.max_attempts === "number") base.maxAttempts = c.max_attempts;
+    this.#resilience = createResilience({ ...base, ...options.resilience });
+    this.#auth = connector.auth.create({
+      config: this.#config,
+      baseUrl: this.#baseUrl,
+      redactor: this.redactor,
+      now: this.#now,
+      send: (req) => this.#transport.send(req),
+    });
+  }
+
+  /** Runs one operation: validate input, send with auth and retries, map errors, validate output. */
+  async call<T = unknown>(
+    name: string,
+    input: unknown = {},
+    options: CallOptions = {},
+  ): Promise<CallResult<T>> {
+    const op = this.#operation(name);
+    const valid = this.validateInput(op, input);
+    return this.#run<T>(op, valid, this.#buildRequest(op, valid), options);
+  }
+
+  /** Checks input against the operation's schema and rules without sending anything; returns it with defaults. */
+  validateInput(op: Operation, input: unknown): Record<string, unknown> {
+    const copy = structuredClone(input ?? {});
+    const valid = schemas.assert<Record<string, unknown>>(op.input, copy, "input");
+    op.check?.(valid as Static<TSchema>);
+    return valid;
+  }
+
+  /** Streams the pages of a listing operation that declares `paginate`. */
+  async *pages(
+    name: string,
+    input: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): AsyncGenerator<unknown> {
+    const op = this.#operation(name);
+    const spec = op.paginate;
+    if (!spec) throw new ValidationError(`operation ${name} does not paginate`, { field: "operation" });
+    const fetchPage = async (params: Record<string, unknown>) =>
+      (await this.call(name, { ...input, ...params }, options)).output;
+    if (spec.style === "offset") yield* offsetPages(fetchPage, spec);
+    else if (spec.style === "cursor") yield* cursorPages(fetchPage, spec);
+    else {
+      const fetchUrl = async (url: string) => {
+        const valid = this.validateInput(op, input);
+        const req: HttpRequest = { method: op.method, url: this.#sameOrigin(url), headers: {}, query: {} };
+        return (await this.#run(op, valid, req, options)).output;
+      };
+      yield* nextLinkPages(() => fetchPage({}), fetchUrl, spec);
+    }
+  }
+
+  /** Streams the items of every page. */
+  async *items(
+    name: string,
+    input: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): AsyncGenerator<unknown> {
+    const spec = this.#operation(name).paginate;
+    for await (const page of this.pages(name, input, options)) yield* itemsOf(page, spec!.items);
+  }
+
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+
+  #operation(name: string): Operation {
+    const op = this.connector.operation(name);
+    if (!op)
+      throw new ValidationError(`${this.connector.name} has no operation "${name}"`, { field: "operation" });
+    return op;
+  }
+
+  // Next links come from the vendor; only follow them to the vendor's own origin so credentials stay there.
+  #sameOrigin(url: string): string {
+    const target = new URL(url, this.#baseUrl);
+    if (target.origin !== new URL(this.#baseUrl).origin) {
+      throw new UpstreamError(`vendor's next link points to another origin (${target.origin})`, {
+        retryable: false,
+      });
+    }
+    return target.href;
+  }
+
+  #buildRequest(op: Operation, input: Record<string, unknown>): HttpRequest {
+    const rest: Record<string, unknown> = { ...input };
+    const path = op.path.replace(/\{(\w+)\}/g, (_, key: string) => {
+      const value = rest[key];
+      if (value === undefined || value === null || value === "") {
+        throw new ValidationError(`input.${key} is required`, { field: key });
+      }
+      delete rest[key];
+      return encodeURIComponent(String(value));
+    });
+    const req: HttpRequest = { method: op.method, url: this.#baseUrl + path, headers: {}, query: {} };
+    for (const key of op.query ?? []) {
+      if (key in rest) {
+        req.query[key] = rest[key] as QueryValue;
+        delete rest[key];
+      }
+    }
+    const encoding = op.body ?? "json";
+    if (op.method === "GET" || op.method === "DELETE" || encoding === "none") {
+      for (const [key, value] of Object.entries(rest)) req.query[key] = toQueryValue(value);
+    } else if (encoding === "json") {
+      req.body = { kind: "json", value: rest };
+    } else if (encoding === "form") {
+      req.body = {
+        kind: "form",
+        value: Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, toQueryValue(v)])),
+      };
+    } else {
+      req.body = { kind: "multipart", value: rest as Record<string, QueryValue> };
+    }
+    return op.request?.(input, req) ?? req;
+  }
+
+  async #run<T>(
+    op: Operation,
+    input: Record<string, unknown>,
+    req: HttpRequest,
+    options: CallOptions,
+  ): Promise<CallResult<T>> {
+    const started = this.#now();
+    let attempts = 0;
+    if (options.idempotencyKey) req.headers["idempotency-key"] = options.idempotencyKey;
+    try {
+      const res = await this.#resilience.execute(async (signal) => {
+        attempts++;
+        let reply = await this.#sendAuthenticated(req, signal);
+        if (reply.status === 401 && this.#auth.renew) {
+          // One transparent re-login: tokens expire, appliances restart.
+          await this.#auth.renew();
+          attempts++;
+          reply = await this.#sendAuthenticated(req, signal);
+        }
+        if (reply.status >= 400) throw this.#httpError(reply, op);
+        return reply;
+      }, options.signal);
+      const unwrapped = this.connector.response ? this.connector.response(res, op) : res.body;
+      const output = op.response ? op.response(unwrapped, res, input) : unwrapped;
+      this.#validateOutput(op, output, res.status);
+      return {
+        output: output as T,
+        status: res.status,
+        ok: true,
+        attempts,
+        durationMs: this.#now() - started,
+      };
+    } catch (error) {
+      const safe = this.#redactError(error);
+      if (options.throwOnHttpError === false && isRampartError(safe) && safe.status !== undefined) {
+        const body = this.redactor.value(bodyOfError.get(error as Error) ?? null);
+        return {
+          output: body as T,
+          status: safe.status,
+          ok: false,
+          attempts,
+          durationMs: this.#now() - started,
+        };
+      }
+      throw safe;
+    }
+  }
+
+  async #sendAuthenticated(template: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
+    const req: HttpRequest = { ...template, headers: { ...template.headers }, query: { ...template.query } };
+    await this.#auth.apply(req);
+    const started = this.#now();
+    const res = await this.#transport.send(req, signal);
+    this.#logger.debug("http", {
+      connector: this.connector.name,
+      method: req.method,
+      url: this.redactor.text(req.url),
+      status: res.status,
+      ms: this.#now() - started,
+    });
+    return res;
+  }
+
+  #httpError(res: HttpResponse, op: Operation): RampartError {
+    const vendorMessage = this.connector.errorMessage?.(res.body) ?? defaultErrorMessage(res.body);
+    const what = `${this.connector.name}.${op.name}`;
+    const message = `${what}: HTTP ${res.status}${vendorMessage ? `: ${vendorMessage}` : ""}`;
+    const options = { status: res.status, details: { vendorMessage } };
+    let error: RampartError;
+    if (res.status === 401 || res.status === 403) error = new AuthError(message, options);
+    else if (res.status === 404) error = new NotFoundError(message, options);
+    else if (res.status === 429) {
+      error = new RateLimitedError(message, {
+        ...options,
+        retryAfterMs: parseRetryAfter(res.headers["retry-after"], this.#now()),
+      });
+    } else if (res.status === 400 || res.status === 422) error = new ValidationError(message, options);
+    else error = new UpstreamError(message, options);
+    bodyOfError.set(error, res.body);
+    return error;
+  }
+
+  #validateOutput(op: Operation, output: unknown, status: number): void {
+    try {
+      schemas.assert(op.output, output, "output");
+    } catch (error) {
+      throw new UpstreamError(
+        `${this.connector.name}.${op.name}: reply does not match the expected shape: ${(error as Error).message}`,
+        {
+          status,
+          retryable: false,
+          field: (error as ValidationError).field,
+        },
+      );
+    }
+  }
+
+  #redactError(error: unknown): unknown {
+    if (!isRampartError(error)) {
+      return new UpstreamError(this.redactor.text(String((error as Error)?.message ?? error)), {
+        retryable: false,
+      });
+    }
+    if (this.redactor.size === 0) return error;
+    const data = this.redactor.value(error.toJSON());
+    const Ctor = error.constructor as new (message: string, options: object) => RampartError;
+    const safe = new Ctor(data.message, data);
+    const body = bodyOfError.get(error);
+    if (body !== undefined) bodyOfError.set(safe, body);
+    return safe;
+  }
+}
+
+function toQueryValue(value: unknown): QueryValue {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value))
+    return value.map((v) => (typeof v === "object" ? JSON.stringify(v) : (v as string)));
+  if (typeof value === "object") return JSON.stringify(value);
+  return value as QueryValue;
+}
+
+function defaultErrorMessage(body: unknown): string | undefined {
+  if (typeof body === "string") return body.slice(0, 200) || undefined;
+  if (body === null || typeof body !== "object") return undefined;
+  const b = body as Record<string, unknown>;
+  if (typeof b.message === "string") return b.message;
+  if (typeof b.error === "string")
+    return typeof b.error_description === "string" ? `${b.error}: ${b.error_description}` : b.error;
+  if (
+    b.error &&
+    typeof b.error === "object" &&
+    typeof (b.error as Record<string, unknown>).message === "string"
+  ) {
+    return (b.error as Record<string, string>).message;
+  }
+  return undefined;
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms from now. */
+export function parseRetryAfter(header: string | undefined, now: number): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export function createClient(
+  connector: Connector,
+  config: unknown,
+  options?: ClientOptions,
+): ConnectorClient {
+  return new ConnectorClient(connector, config, options);
+}

@@ -1,0 +1,100 @@
+import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
+import type { AuthStrategy, Config } from "./auth.ts";
+import type { HttpRequest, HttpResponse } from "./http.ts";
+import type { PaginationSpec } from "./pagination.ts";
+import type { ResilienceOptions } from "./resilience.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** How the input fields that are neither path parameters nor query fields travel. */
+export type BodyEncoding = "json" | "form" | "multipart" | "none";
+
+export interface OperationDef<I extends TSchema = TSchema, O extends TSchema = TSchema> {
+  name: string;
+  title: string;
+  description: string;
+  method: HttpMethod;
+  /** Path template relative to the connection's base URL, with `{param}` placeholders filled from input. */
+  path: string;
+  input: I;
+  output: O;
+  /** Input fields sent in the query string even when the method carries a body. */
+  query?: readonly string[];
+  /** Encoding of the body for POST/PUT/PATCH (default json); GET and DELETE send fields as the query. */
+  body?: BodyEncoding;
+  /** Rules the schema cannot say (e.g. "at least one filter"); throw a ValidationError naming the field. */
+  check?: (input: Static<I>) => void;
+  /** Escape hatch: adjust or build the request yourself. */
+  request?: (input: Static<I>, req: HttpRequest) => HttpRequest | undefined;
+  /** Escape hatch: turn the (already unwrapped) reply into the output. */
+  response?: (body: unknown, res: HttpResponse, input: Static<I>) => unknown;
+  paginate?: PaginationSpec;
+}
+
+export type Operation = OperationDef<TSchema, TSchema>;
+
+/** Declares one operation: data, plus functions only where the vendor is odd. */
+export function defineOperation<I extends TSchema, O extends TSchema>(def: OperationDef<I, O>): Operation {
+  if (!def.name || !/^[A-Za-z][A-Za-z0-9_]*$/.test(def.name))
+    throw new Error(`operation name "${def.name}" is not an identifier`);
+  if (!def.path.startsWith("/")) throw new Error(`operation ${def.name}: path must start with "/"`);
+  return def as unknown as Operation;
+}
+
+export interface ConnectorDef {
+  name: string;
+  title: string;
+  description: string;
+  /** JSON Schema of the connection config; mark secret fields with `secret: true`. */
+  connection: TObject;
+  /** Base URL every operation path is relative to. */
+  baseUrl(config: Config): string;
+  auth: AuthStrategy;
+  /** Vendor-wide reply handling: unwrap an envelope, or throw a typed error for an error hidden in a 2xx. */
+  response?: (res: HttpResponse, op: Operation) => unknown;
+  /** The vendor's error message in an error reply body, when it is not at `message`/`error`. */
+  errorMessage?: (body: unknown) => string | undefined;
+  /** Defaults for this vendor (e.g. its documented rate limit). */
+  resilience?: Partial<ResilienceOptions>;
+  operations: readonly Operation[];
+}
+
+export interface Connector extends ConnectorDef {
+  operation(name: string): Operation | undefined;
+}
+
+/** Settings every connection accepts, whatever its vendor. */
+export const CommonConnectionSettings = {
+  verify_tls: Type.Optional(
+    Type.Boolean({
+      description:
+        "Verify the server's TLS certificate (default true; turn off only for self-signed appliances)",
+    }),
+  ),
+  timeout_ms: Type.Optional(
+    Type.Integer({ minimum: 1, description: "Total time allowed per HTTP request, in ms (default 30000)" }),
+  ),
+  connect_timeout_ms: Type.Optional(
+    Type.Integer({ minimum: 1, description: "Time allowed to connect, in ms (default 10000)" }),
+  ),
+  rate_limit_per_minute: Type.Optional(
+    Type.Integer({ minimum: 0, description: "Most requests per minute on this connection (0: no limit)" }),
+  ),
+  max_attempts: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 10, description: "Attempts per call, first included (default 4)" }),
+  ),
+};
+
+/** Declares a connector: its connection schema, auth strategy and operations. */
+export function defineConnector(def: ConnectorDef): Connector {
+  const byName = new Map<string, Operation>();
+  for (const op of def.operations) {
+    if (byName.has(op.name)) throw new Error(`connector ${def.name}: operation ${op.name} is declared twice`);
+    byName.set(op.name, op);
+  }
+  const connection = {
+    ...def.connection,
+    properties: { ...CommonConnectionSettings, ...def.connection.properties },
+  } as TObject;
+  return { ...def, connection, operation: (name) => byName.get(name) };
+}

@@ -1,0 +1,80 @@
+import { dig } from "./auth.ts";
+
+/** How a listing operation pages; `items` is a dotted path to the array in each page. */
+export type PaginationSpec =
+  | { style: "offset"; items: string; limitParam: string; offsetParam: string; pageSize: number }
+  | {
+      style: "cursor";
+      items: string;
+      cursorParam: string;
+      nextCursor: string;
+      pageSize?: { param: string; value: number };
+    }
+  | { style: "next-link"; items: string; nextLink: string };
+
+export type FetchPage = (params: Record<string, unknown>) => Promise<unknown>;
+export type FetchUrl = (url: string) => Promise<unknown>;
+
+export function itemsOf(page: unknown, path: string): unknown[] {
+  const items = dig(page, path);
+  return Array.isArray(items) ? items : [];
+}
+
+/** Offset/limit pages until a short or empty page. */
+export async function* offsetPages(
+  fetchPage: FetchPage,
+  spec: { items: string; limitParam: string; offsetParam: string; pageSize: number },
+  start = 0,
+): AsyncGenerator<unknown> {
+  let offset = start;
+  for (;;) {
+    const page = await fetchPage({ [spec.limitParam]: spec.pageSize, [spec.offsetParam]: offset });
+    yield page;
+    const count = itemsOf(page, spec.items).length;
+    if (count < spec.pageSize) return;
+    offset += count;
+  }
+}
+
+/** Cursor pages until the vendor returns no next cursor. */
+export async function* cursorPages(
+  fetchPage: FetchPage,
+  spec: {
+    items: string;
+    cursorParam: string;
+    nextCursor: string;
+    pageSize?: { param: string; value: number };
+  },
+): AsyncGenerator<unknown> {
+  let cursor: unknown;
+  const seen = new Set<unknown>();
+  for (;;) {
+    const params: Record<string, unknown> = spec.pageSize
+      ? { [spec.pageSize.param]: spec.pageSize.value }
+      : {};
+    if (cursor !== undefined) params[spec.cursorParam] = cursor;
+    const page = await fetchPage(params);
+    yield page;
+    cursor = dig(page, spec.nextCursor);
+    // A vendor handing back a cursor it already gave would loop forever.
+    if (cursor === undefined || cursor === null || cursor === "" || seen.has(cursor)) return;
+    seen.add(cursor);
+  }
+}
+
+/** Follows absolute next links (OData `@odata.nextLink`, Canary `next_link`). */
+export async function* nextLinkPages(
+  first: () => Promise<unknown>,
+  fetchUrl: FetchUrl,
+  spec: { nextLink: string },
+): AsyncGenerator<unknown> {
+  let page = await first();
+  const seen = new Set<string>();
+  for (;;) {
+    yield page;
+    const next = dig(page, spec.nextLink);
+    if (typeof next !== "string" || next === "" || seen.has(next)) return;
+    seen.add(next);
+    page = await fetchUrl(next);
+  }
+}

@@ -1,0 +1,8 @@
+import type { Connector } from "./connector.ts";
+import type { Simulator, SimulatorOptions } from "./sim/server.ts";
+
+/** Everything Rampart knows of one vendor: its connector, and its simulator loaded only when needed. */
+export interface Vendor {
+  connector: Connector;
+  startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+}

@@ -1,0 +1,330 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import {
+  createSimServer,
+  listen,
+  type Simulator,
+  type SimulatorFactory,
+  type SimulatorOptions,
+} from "../sdk/sim/server.ts";
+import { CanaryState, flatIncident, LOGTYPES, type SimIncident } from "./sim-state.ts";
+
+type Params = Record<string, string | undefined>;
+type Role = "admin" | "analyst" | "read-only";
+
+const BULK_FILTERS = ["flock_id", "node_id", "src_host", "older_than", "filter_str", "filter_logtypes"];
+
+class CanaryError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** Query string and form body merged, as the console reads parameters from either. */
+function paramsOf(req: FastifyRequest): Params {
+  const body =
+    req.body && typeof req.body === "object" && !Buffer.isBuffer(req.body) ? (req.body as Params) : {};
+  return { ...(req.query as Params), ...body };
+}
+
+function periodSeconds(value: string): number {
+  const match = /^(\d+)([hdw])$/.exec(value);
+  if (!match) throw new CanaryError(400, "Parameter older_than was invalid.");
+  return Number(match[1]) * { h: 3600, d: 86_400, w: 604_800 }[match[2] as "h" | "d" | "w"];
+}
+
+function canaryDate(value: string, name: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})-(\d{2}):(\d{2}):(\d{2})$/.exec(value);
+  if (!match) throw new CanaryError(400, `Parameter ${name} was invalid.`);
+  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) / 1000;
+}
+
+function checkTz(tz: string | undefined): string | undefined {
+  if (tz === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return tz;
+  } catch {
+    throw new CanaryError(400, `Parameter tz was invalid: unknown timezone ${tz}`);
+  }
+}
+
+interface CursorState {
+  after: number;
+  limit: number;
+  query: Params;
+}
+
+const encodeCursor = (cursor: CursorState) => Buffer.from(JSON.stringify(cursor)).toString("base64url");
+function decodeCursor(value: string): CursorState {
+  try {
+    const cursor = JSON.parse(Buffer.from(value, "base64url").toString()) as CursorState;
+    if (typeof cursor.after !== "number" || typeof cursor.limit !== "number") throw new Error("shape");
+    return cursor;
+  } catch {
+    throw new CanaryError(400, "Parameter cursor was invalid.");
+  }
+}
+
+/** Starts a stateful Canary console on loopback. */
+export async function startCanarySimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const seed = options.seed ?? 1;
+  let state = new CanaryState(seed);
+  state.generate(60);
+  const tokens = new Map<string, Role>([
+    [`${state.faker.string.hexadecimal({ length: 32, casing: "lower", prefix: "" })}`, "admin"],
+    [`${state.faker.string.hexadecimal({ length: 32, casing: "lower", prefix: "" })}`, "read-only"],
+  ]);
+  const [adminToken, readOnlyToken] = [...tokens.keys()] as [string, string];
+
+  const { app, faults } = createSimServer({
+    errorBody: (_status, message) => ({ result: "error", message }),
+    state: () => ({
+      tokens: { admin: adminToken, readOnly: readOnlyToken },
+      flocks: state.flocks,
+      nodes: state.nodes,
+      max_updated_id: state.lastUpdatedId,
+      incidents: [...state.incidents.values()].map((i) => ({
+        ...flatIncident(i),
+        hash_id: i.hash_id,
+        updated_id: i.updated_id,
+      })),
+    }),
+    reset: () => {
+      state = new CanaryState(seed);
+      state.generate(60);
+    },
+    generate: (count) => state.generate(count).map((i) => i.id),
+  });
+
+  const authorize = (req: FastifyRequest, params: Params, write: boolean): void => {
+    const header = req.headers["x-canary-auth-token"];
+    const token = typeof header === "string" ? header : params.auth_token;
+    const role = token ? tokens.get(token) : undefined;
+    if (!role) throw new CanaryError(401, typeof header === "string" ? "Unauthorized" : "Invalid auth_token");
+    if (write && role === "read-only")
+      throw new CanaryError(403, "This API key does not have permission to perform this action");
+  };
+
+  const route = (
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    write: boolean,
+    handler: (p: Params, req: FastifyRequest) => unknown,
+  ) => {
+    app.route({
+      method,
+      url: `/api/v1${path}`,
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        try {
+          const params = paramsOf(req);
+          authorize(req, params, write);
+          return handler(params, req);
+        } catch (error) {
+          if (error instanceof CanaryError)
+            return reply.code(error.status).send({ result: "error", message: error.message });
+          throw error;
+        }
+      },
+    });
+  };
+
+  const find = (key: string | undefined): SimIncident => {
+    if (!key) throw new CanaryError(400, "Parameter incident is required.");
+    const incident = state.incidents.get(key);
+    if (!incident) throw new CanaryError(404, "Incident not found");
+    return incident;
+  };
+
+  const setAck = (incident: SimIncident, value: boolean) => {
+    if (incident.acknowledged !== value) {
+      incident.acknowledged = value;
+      state.touch(incident);
+    }
+  };
+
+  const matchBulk = (p: Params): SimIncident[] => {
+    const given = BULK_FILTERS.filter((key) => p[key] !== undefined && p[key] !== "");
+    if (given.length === 0)
+      throw new CanaryError(400, `At least one of ${BULK_FILTERS.join(", ")} is required.`);
+    if (p.node_id && p.src_host) throw new CanaryError(400, "Cannot use src_host and node_id together");
+    const cutoff = p.older_than ? Math.floor(state.now() / 1000) - periodSeconds(p.older_than) : undefined;
+    const logtypes = p.filter_logtypes?.split(",").map((s) => s.trim());
+    const needle = p.filter_str?.toLowerCase();
+    return [...state.incidents.values()].filter((i) => {
+      if (p.flock_id && i.flock_id !== p.flock_id) return false;
+      if (p.node_id && i.node_id !== p.node_id) return false;
+      if (p.src_host && i.src_host !== p.src_host) return false;
+      if (cutoff !== undefined && i.created >= cutoff) return false;
+      if (logtypes && !logtypes.includes(i.logtype)) return false;
+      if (
+        needle &&
+        ![i.src_host, i.name, i.memo, i.node_id, i.src_host_reverse].some((v) =>
+          v.toLowerCase().includes(needle),
+        )
+      ) {
+        return false;
+      }
+      return true;
+    });
+  };
+
+  route("GET", "/ping", false, () => ({ result: "success" }));
+
+  route("POST", "/incident/acknowledge", true, (p) => {
+    const incident = find(p.incident);
+    setAck(incident, true);
+    return { action: "acknowledged", key: incident.id, result: "success" };
+  });
+  route("POST", "/incident/unacknowledge", true, (p) => {
+    const incident = find(p.incident);
+    setAck(incident, false);
+    return { action: "unacknowledged", key: incident.id, result: "success" };
+  });
+  route("DELETE", "/incident/delete", true, (p) => {
+    const incident = find(p.incident);
+    state.incidents.delete(incident.id);
+    return { action: "deleted", key: incident.id, result: "success" };
+  });
+  route("GET", "/incident/fetch", false, (p) => {
+    const tz = checkTz(p.tz);
+    let incident: SimIncident | undefined;
+    if (p.incident) incident = find(p.incident);
+    else if (p.hash_id) incident = [...state.incidents.values()].find((i) => i.hash_id === p.hash_id);
+    else throw new CanaryError(400, "Either incident or hash_id is required.");
+    if (!incident) throw new CanaryError(404, "Incident not found");
+    const flat = flatIncident(incident, { tz });
+    const extended = p.extended_details === "true" || p.extended_details === "True";
+    const extra = extended
+      ? {
+          hash_id: incident.hash_id,
+          flock_id: incident.flock_id,
+          updated_id: incident.updated_id,
+          logtype_name: LOGTYPES[incident.logtype]!.summary,
+        }
+      : {};
+    return { incident: { ...flat, ...extra }, result: "success" };
+  });
+
+  const bulkAck = (value: boolean) => (p: Params) => {
+    const keys = matchBulk(p)
+      .filter((i) => i.acknowledged !== value)
+      .map((i) => {
+        setAck(i, value);
+        return i.id;
+      });
+    return { action: value ? "acknowledged" : "unacknowledged", keys, result: "success" };
+  };
+  route("POST", "/incidents/acknowledge", true, bulkAck(true));
+  route("POST", "/incidents/unacknowledge", true, bulkAck(false));
+  const bulkDelete = (p: Params) => {
+    const all = p.include_unacknowledged === "true" || p.include_unacknowledged === "True";
+    const keys = matchBulk(p)
+      .filter((i) => all || i.acknowledged)
+      .map((i) => {
+        state.incidents.delete(i.id);
+        return i.id;
+      });
+    return { action: "deleted", keys, result: "success" };
+  };
+  route("DELETE", "/incidents/delete", true, bulkDelete);
+  // canarytools-python sends bulk delete as POST.
+  route("POST", "/incidents/delete", true, bulkDelete);
+
+  const listing = (feed: string, keep: (i: SimIncident) => boolean) => (p: Params, req: FastifyRequest) => {
+    let query = p;
+    let after = -1;
+    let limit: number | undefined;
+    if (p.cursor) {
+      const cursor = decodeCursor(p.cursor);
+      query = cursor.query;
+      after = cursor.after;
+      limit = cursor.limit;
+    } else if (p.limit !== undefined) {
+      limit = Number(p.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CanaryError(400, "Parameter limit was invalid.");
+    }
+    const since = query.incidents_since === undefined ? undefined : Number(query.incidents_since);
+    if (since !== undefined && !Number.isInteger(since))
+      throw new CanaryError(400, "Parameter incidents_since was invalid.");
+    const newer = query.newer_than ? canaryDate(query.newer_than, "newer_than") : undefined;
+    const older = query.older_than ? canaryDate(query.older_than, "older_than") : undefined;
+    const eventLimit = query.event_limit === undefined ? undefined : Number(query.event_limit);
+    const tz = checkTz(query.tz);
+    const matching = [...state.incidents.values()]
+      .filter(keep)
+      .filter(
+        (i) =>
+          (!query.node_id || i.node_id === query.node_id) &&
+          (!query.flock_id || i.flock_id === query.flock_id) &&
+          (since === undefined || i.updated_id > since) &&
+          (newer === undefined || i.created > newer) &&
+          (older === undefined || i.created < older),
+      )
+      .sort((a, b) => a.updated_id - b.updated_id);
+    const remaining = matching.filter((i) => i.updated_id > after);
+    const page = limit === undefined ? remaining : remaining.slice(0, limit);
+    const nowS = Math.floor(state.now() / 1000);
+    const body: Record<string, unknown> = {
+      feed,
+      incidents: page.map((i) => ({
+        description: flatIncident(i, { eventLimit, tz }),
+        hash_id: i.hash_id,
+        id: i.id,
+        summary: LOGTYPES[i.logtype]!.summary,
+        updated: new Date(i.updated_time * 1000).toUTCString(),
+        updated_id: i.updated_id,
+        updated_std: flatIncident(i, { tz }).created_std,
+        updated_time: String(i.updated_time),
+      })),
+      max_updated_id:
+        matching.length > 0 ? matching[matching.length - 1]!.updated_id : (since ?? state.lastUpdatedId),
+      result: "success",
+      updated: new Date(nowS * 1000).toUTCString(),
+      updated_timestamp: nowS,
+    };
+    if (limit !== undefined) {
+      const more = remaining.length > page.length;
+      const next = more ? encodeCursor({ after: page[page.length - 1]!.updated_id, limit, query }) : null;
+      const origin = `http://${req.headers.host}`;
+      body.cursor = {
+        next,
+        next_link: next ? `${origin}${req.url.split("?")[0]}?cursor=${next}` : null,
+        prev: null,
+        prev_link: null,
+      };
+    }
+    return body;
+  };
+  route(
+    "GET",
+    "/incidents/all",
+    false,
+    listing("All Incidents", () => true),
+  );
+  route(
+    "GET",
+    "/incidents/unacknowledged",
+    false,
+    listing("Unacknowledged Incidents", (i) => !i.acknowledged),
+  );
+  route(
+    "GET",
+    "/incidents/acknowledged",
+    false,
+    listing("Acknowledged Incidents", (i) => i.acknowledged),
+  );
+
+  const url = await listen(app, options);
+  return {
+    connector: "thinkst-canary",
+    url,
+    config: { url, auth_token: adminToken },
+    faults,
+    close: () => app.close(),
+  };
+}
+
+export const canarySimulator: SimulatorFactory = { connector: "thinkst-canary", start: startCanarySimulator };
