@@ -1,6 +1,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { AuthSession, Config } from "./auth.ts";
-import type { Connector, Operation } from "./connector.ts";
+import { dig } from "./auth.ts";
+import { type Connector, type Operation, paginationOf } from "./connector.ts";
 import {
   AuthError,
   isRampartError,
@@ -12,7 +13,14 @@ import {
 } from "./errors.ts";
 import { type HttpRequest, type HttpResponse, HttpTransport, type QueryValue } from "./http.ts";
 import { type Logger, silentLogger } from "./logger.ts";
-import { cursorPages, itemsOf, nextLinkPages, offsetPages } from "./pagination.ts";
+import {
+  cursorPages,
+  drainPages,
+  itemsOf,
+  nextLinkPages,
+  offsetPages,
+  type PaginationSpec,
+} from "./pagination.ts";
 import { Redactor, secretsOf } from "./redact.ts";
 import {
   createResilience,
@@ -115,12 +123,19 @@ export class ConnectorClient {
     options: CallOptions = {},
   ): AsyncGenerator<unknown> {
     const op = this.#operation(name);
-    const spec = op.paginate;
+    const spec = withCallerPaging(paginationOf(op, input), input);
     if (!spec) throw new ValidationError(`operation ${name} does not paginate`, { field: "operation" });
-    const fetchPage = async (params: Record<string, unknown>) =>
-      (await this.call(name, { ...input, ...params }, options)).output;
-    if (spec.style === "offset") yield* offsetPages(fetchPage, spec);
-    else if (spec.style === "cursor") yield* cursorPages(fetchPage, spec);
+    const fetchPage = async (params: Record<string, unknown>) => {
+      const merged = withParams(input, params);
+      if (spec.style === "cursor" && params[spec.cursorParam] !== undefined)
+        for (const key of spec.firstPageOnly ?? []) delete merged[key];
+      return (await this.call(name, merged, options)).output;
+    };
+    if (spec.style === "offset") {
+      const start = dig(input, spec.offsetParam);
+      yield* offsetPages(fetchPage, spec, typeof start === "number" ? start : 0);
+    } else if (spec.style === "cursor") yield* cursorPages(fetchPage, spec);
+    else if (spec.style === "drain") yield* drainPages(fetchPage, spec);
     else {
       const fetchUrl = async (url: string) => {
         const valid = this.validateInput(op, input);
@@ -137,7 +152,7 @@ export class ConnectorClient {
     input: Record<string, unknown> = {},
     options: CallOptions = {},
   ): AsyncGenerator<unknown> {
-    const spec = this.#operation(name).paginate;
+    const spec = paginationOf(this.#operation(name), input);
     for await (const page of this.pages(name, input, options)) yield* itemsOf(page, spec!.items);
   }
 
@@ -307,6 +322,21 @@ export class ConnectorClient {
     if (body !== undefined) bodyOfError.set(safe, body);
     return safe;
   }
+}
+
+/** A page size (and offset start) the caller put in the input wins over the operation's default. */
+function withCallerPaging(
+  spec: PaginationSpec | undefined,
+  input: Record<string, unknown>,
+): PaginationSpec | undefined {
+  if (
+    (spec?.style === "offset" || spec?.style === "drain") &&
+    typeof dig(input, spec.limitParam) === "number"
+  )
+    return { ...spec, pageSize: dig(input, spec.limitParam) as number };
+  if (spec?.style === "cursor" && spec.pageSize && typeof input[spec.pageSize.param] === "number")
+    return { ...spec, pageSize: { param: spec.pageSize.param, value: input[spec.pageSize.param] as number } };
+  return spec;
 }
 
 function toQueryValue(value: unknown): QueryValue {

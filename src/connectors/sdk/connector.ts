@@ -28,10 +28,16 @@ export interface OperationDef<I extends TSchema = TSchema, O extends TSchema = T
   request?: (input: Static<I>, req: HttpRequest) => HttpRequest | undefined;
   /** Escape hatch: turn the (already unwrapped) reply into the output. */
   response?: (body: unknown, res: HttpResponse, input: Static<I>) => unknown;
-  paginate?: PaginationSpec;
+  /** How the listing pages; a function of the input when a vendor parameter picks the mode (Leen's `enableCursor`). */
+  paginate?: PaginationSpec | ((input: Static<I>) => PaginationSpec);
 }
 
 export type Operation = OperationDef<TSchema, TSchema>;
+
+/** The paging spec an operation uses for this input, if it pages at all. */
+export function paginationOf(op: Operation, input: Record<string, unknown>): PaginationSpec | undefined {
+  return typeof op.paginate === "function" ? op.paginate(input) : op.paginate;
+}
 
 /** Declares one operation: data, plus functions only where the vendor is odd. */
 export function defineOperation<I extends TSchema, O extends TSchema>(def: OperationDef<I, O>): Operation {

@@ -9,6 +9,8 @@ export type PaginationSpec =
       cursorParam: string;
       nextCursor: string;
       pageSize?: { param: string; value: number };
+      /** Input fields sent with the first page only: the vendor's cursor carries them (Leen answers 422 otherwise). */
+      firstPageOnly?: readonly string[];
     }
   | { style: "next-link"; items: string; nextLink: string };
 
