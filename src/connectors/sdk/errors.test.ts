@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { errorFromData, RateLimitedError, UpstreamError, ValidationError } from "./errors.ts";
+import { type ErrorData, errorFromData, RateLimitedError, UpstreamError, ValidationError } from "./errors.ts";
 import { Redactor } from "./redact.ts";
 
 test("errors serialize as data and come back with their type and verdict", () => {
   const original = new RateLimitedError("slow down", { status: 429, retryAfterMs: 2000 });
-  const data = JSON.parse(JSON.stringify(original));
+  const data = JSON.parse(JSON.stringify(original)) as ErrorData;
   assert.deepEqual(data, {
     type: "RateLimitedError",
     message: "slow down",
