@@ -1,0 +1,90 @@
+/**
+ * The store's database: one Kysely instance over embedded SQLite (node:sqlite).
+ *
+ * PostgreSQL plugs in later without touching callers: `openDatabase` gains a `url`
+ * option (`postgres://…`) that builds Kysely's `PostgresDialect` over a `pg` Pool
+ * instead of `NodeSqliteDialect`, sets `dialect: "postgres"`, and runs the same
+ * migrations. That works because every query and migration outside
+ * `sqlite-driver.ts` is written with Kysely's builders, never SQLite-only SQL.
+ */
+import { chmodSync, mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { Kysely } from "kysely";
+import { Migrator } from "kysely/migration";
+import { migrations } from "./migrations/index.ts";
+import { NodeSqliteDialect } from "./sqlite-driver.ts";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Database {
+  db: Kysely<any>;
+  dialect: Dialect;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Folder of the database file and the key file; created owner-only if missing. */
+  dataDir: string;
+  /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) `<dataDir>/rampart.db` and brings its schema up to date. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const dataDir = ensureDataDir(options.dataDir);
+  const file = resolve(dataDir, "rampart.db");
+  const sqlite = new DatabaseSync(file, {
+    timeout: options.busyTimeoutMs ?? 5000,
+    enableForeignKeyConstraints: true,
+  });
+  try {
+    // WAL lets readers (the UI, `rampart ... list`) run while a worker writes.
+    sqlite.exec("PRAGMA journal_mode = WAL");
+    sqlite.exec("PRAGMA foreign_keys = ON");
+    sqlite.exec("PRAGMA synchronous = NORMAL");
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<any>({ dialect: new NodeSqliteDialect(sqlite) });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, dialect: "sqlite", dataDir, close: () => db.destroy() };
+}
+
+/** Applies every migration not yet applied, all in one transaction (DDL is transactional in SQLite and PostgreSQL). */
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: "rampart_migration",
+    migrationLockTableName: "rampart_migration_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "(setup)";
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`database migration ${failed} failed: ${reason}`, { cause: error });
+  }
+}
+
+/** `--data-dir`, else `$RAMPART_HOME`, else `./.rampart`; always absolute. */
+export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = flag?.trim() || env.RAMPART_HOME?.trim() || ".rampart";
+  return resolve(chosen);
+}
+
+/** Creates the data dir owner-only (it holds the key file and every saved credential). */
+export function ensureDataDir(dataDir: string): string {
+  const absolute = resolve(dataDir);
+  const created = mkdirSync(absolute, { recursive: true, mode: 0o700 });
+  // mkdir's mode is filtered by the umask; the folder we created must be owner-only regardless.
+  if (created !== undefined && process.platform !== "win32") chmodSync(absolute, 0o700);
+  return absolute;
+}

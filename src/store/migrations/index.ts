@@ -1,0 +1,7 @@
+import type { Migration } from "kysely/migration";
+import * as connections from "./0001_connections.ts";
+
+/** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
+export const migrations: Record<string, Migration> = {
+  "0001_connections": connections,
+};
