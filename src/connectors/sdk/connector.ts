@@ -63,6 +63,8 @@ export interface ConnectorDef {
   /** Defaults for this vendor (e.g. its documented rate limit). */
   resilience?: Partial<ResilienceOptions>;
   operations: readonly Operation[];
+  /** The cheapest read-only call that proves a connection works (`rampart connection test`). */
+  test?: { operation: string; input?: unknown };
 }
 
 export interface Connector extends ConnectorDef {
@@ -98,6 +100,8 @@ export function defineConnector(def: ConnectorDef): Connector {
     if (byName.has(op.name)) throw new Error(`connector ${def.name}: operation ${op.name} is declared twice`);
     byName.set(op.name, op);
   }
+  if (def.test && !byName.has(def.test.operation))
+    throw new Error(`connector ${def.name}: test operation ${def.test.operation} is not declared`);
   const connection = {
     ...def.connection,
     properties: { ...CommonConnectionSettings, ...def.connection.properties },

@@ -126,6 +126,7 @@ export const thinkstCanary: Connector = defineConnector({
   baseUrl: (config) => `${String(config.url).replace(/\/+$/, "")}/api/v1`,
   auth: apiKey({ key: "auth_token", in: "header", name: "x-canary-auth-token" }),
   response: unwrap,
+  test: { operation: "ping" },
   operations: [
     single(
       "acknowledgeIncident",
