@@ -1,3 +1,4 @@
+export * from "./alert-source.ts";
 export * from "./auth.ts";
 export * from "./client.ts";
 export * from "./connector.ts";

@@ -1,3 +1,4 @@
+import type { AlertSource } from "./alert-source.ts";
 import type { Connector } from "./connector.ts";
 import type { Simulator, SimulatorOptions } from "./sim/server.ts";
 
@@ -5,4 +6,6 @@ import type { Simulator, SimulatorOptions } from "./sim/server.ts";
 export interface Vendor {
   connector: Connector;
   startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+  /** How alerts are ingested from this vendor, when it is an alert source. */
+  alertSource?: AlertSource;
 }

@@ -1,7 +1,9 @@
 import type { Migration } from "kysely/migration";
 import * as connections from "./0001_connections.ts";
+import * as alerts from "./0003_alerts.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
   "0001_connections": connections,
+  "0003_alerts": alerts,
 };

@@ -1,0 +1,265 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+
+/** A normalized alert arriving from a source, before de-duplication. */
+export interface IncomingAlert {
+  vendorId: string;
+  /** OCSF Detection Finding. */
+  ocsf: Record<string, unknown>;
+}
+
+export interface StoredAlert {
+  id: string;
+  source: string;
+  connection: string;
+  connector: string;
+  vendorId: string;
+  title: string;
+  severityId: number;
+  statusId: number;
+  time: number;
+  version: number;
+  ingestedAt: number;
+  updatedAt: number;
+  ocsf: Record<string, unknown>;
+}
+
+export interface AlertVersion {
+  version: number;
+  recordedAt: number;
+  ocsf: Record<string, unknown>;
+}
+
+export interface PageResult {
+  new: number;
+  updated: number;
+  unchanged: number;
+  /** Alerts stored for the first time by this page (for triggers). */
+  created: StoredAlert[];
+}
+
+export interface AlertFilter {
+  severityAtLeast?: number;
+  source?: string;
+  since?: number;
+  statusId?: number;
+  limit?: number;
+}
+
+export interface PageOrigin {
+  source: string;
+  connection: string;
+  connector: string;
+}
+
+type Row = Record<string, unknown>;
+
+// SQLite accepts 32766 bound parameters per statement and PostgreSQL 65535; stay well below both.
+const LOOKUP_CHUNK = 500;
+const INSERT_ROWS = 500;
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function toAlert(row: Row): StoredAlert {
+  return {
+    id: String(row.id),
+    source: String(row.source),
+    connection: String(row.connection),
+    connector: String(row.connector),
+    vendorId: String(row.vendor_id),
+    title: String(row.title),
+    severityId: Number(row.severity_id),
+    statusId: Number(row.status_id),
+    time: Number(row.time),
+    version: Number(row.version),
+    ingestedAt: Number(row.ingested_at),
+    updatedAt: Number(row.updated_at),
+    ocsf: JSON.parse(String(row.ocsf)) as Record<string, unknown>,
+  };
+}
+
+function summaryOf(ocsf: Record<string, unknown>): {
+  title: string;
+  severityId: number;
+  statusId: number;
+  time: number;
+} {
+  const info = (ocsf.finding_info ?? {}) as Record<string, unknown>;
+  return {
+    title: String(info.title ?? ""),
+    severityId: Number(ocsf.severity_id ?? 0),
+    statusId: Number(ocsf.status_id ?? 0),
+    time: Number(ocsf.time ?? 0),
+  };
+}
+
+/** Alerts de-duplicated by (connection, vendor id), each change kept as a version. */
+export class AlertStore {
+  readonly #db: Kysely<any>;
+  readonly #now: () => number;
+
+  constructor(db: Kysely<any>, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /**
+   * Stores one page inside the caller's transaction: new alerts inserted, changed ones
+   * updated with their previous content kept as a version, unchanged ones left alone.
+   */
+  async storePage(
+    trx: Transaction<any>,
+    origin: PageOrigin,
+    incoming: readonly IncomingAlert[],
+  ): Promise<PageResult> {
+    const result: PageResult = { new: 0, updated: 0, unchanged: 0, created: [] };
+    // The last occurrence of an id in a page is its newest content.
+    const byId = new Map<string, IncomingAlert>();
+    for (const alert of incoming) byId.set(alert.vendorId, alert);
+    const ids = [...byId.keys()];
+    const existing = new Map<string, Row>();
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      const rows = await trx
+        .selectFrom("alerts")
+        .select(["id", "vendor_id", "content_hash", "version", "ocsf"])
+        .where("connection", "=", origin.connection)
+        .where("vendor_id", "in", ids.slice(i, i + LOOKUP_CHUNK))
+        .execute();
+      for (const row of rows) existing.set(String(row.vendor_id), row);
+    }
+    const now = this.#now();
+    const inserts: Row[] = [];
+    for (const [vendorId, alert] of byId) {
+      const text = JSON.stringify(alert.ocsf);
+      const hash = hashOf(text);
+      const summary = summaryOf(alert.ocsf);
+      const row = existing.get(vendorId);
+      if (!row) {
+        const id = randomUUID();
+        inserts.push({
+          id,
+          ...origin,
+          vendor_id: vendorId,
+          content_hash: hash,
+          title: summary.title,
+          severity_id: summary.severityId,
+          status_id: summary.statusId,
+          time: summary.time,
+          ocsf: text,
+          version: 1,
+          ingested_at: now,
+          updated_at: now,
+        });
+        result.new++;
+        result.created.push({
+          id,
+          ...origin,
+          vendorId,
+          ...summary,
+          version: 1,
+          ingestedAt: now,
+          updatedAt: now,
+          ocsf: alert.ocsf,
+        });
+      } else if (row.content_hash === hash) {
+        result.unchanged++;
+      } else {
+        const version = Number(row.version);
+        await trx
+          .insertInto("alert_versions")
+          .values({
+            alert_id: row.id,
+            version,
+            content_hash: row.content_hash,
+            ocsf: row.ocsf,
+            recorded_at: now,
+          })
+          .execute();
+        await trx
+          .updateTable("alerts")
+          .set({
+            content_hash: hash,
+            title: summary.title,
+            severity_id: summary.severityId,
+            status_id: summary.statusId,
+            time: summary.time,
+            ocsf: text,
+            version: version + 1,
+            updated_at: now,
+          })
+          .where("id", "=", row.id)
+          .execute();
+        result.updated++;
+      }
+    }
+    for (let i = 0; i < inserts.length; i += INSERT_ROWS) {
+      await trx
+        .insertInto("alerts")
+        .values(inserts.slice(i, i + INSERT_ROWS))
+        .execute();
+    }
+    return result;
+  }
+
+  async get(id: string): Promise<StoredAlert | undefined> {
+    const row = await this.#db.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toAlert(row) : undefined;
+  }
+
+  /** Earlier contents of an alert, oldest first (the current one is the alert itself). */
+  async versions(id: string): Promise<AlertVersion[]> {
+    const rows = await this.#db
+      .selectFrom("alert_versions")
+      .select(["version", "recorded_at", "ocsf"])
+      .where("alert_id", "=", id)
+      .orderBy("version")
+      .execute();
+    return rows.map((r) => ({
+      version: Number(r.version),
+      recordedAt: Number(r.recorded_at),
+      ocsf: JSON.parse(String(r.ocsf)),
+    }));
+  }
+
+  async list(filter: AlertFilter = {}): Promise<StoredAlert[]> {
+    let query = this.#db.selectFrom("alerts").selectAll();
+    if (filter.severityAtLeast !== undefined)
+      query = query.where("severity_id", ">=", filter.severityAtLeast);
+    if (filter.source !== undefined) query = query.where("source", "=", filter.source);
+    if (filter.since !== undefined) query = query.where("time", ">=", filter.since);
+    if (filter.statusId !== undefined) query = query.where("status_id", "=", filter.statusId);
+    const rows = await query
+      .orderBy("time", "desc")
+      .orderBy("id")
+      .limit(filter.limit ?? 100)
+      .execute();
+    return rows.map(toAlert);
+  }
+
+  async count(source?: string): Promise<number> {
+    let query = this.#db.selectFrom("alerts").select((eb) => eb.fn.countAll().as("n"));
+    if (source !== undefined) query = query.where("source", "=", source);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
+  /** Every alert's OCSF event, oldest first, streamed in pages. */
+  async *export(pageSize = 1000): AsyncGenerator<Record<string, unknown>> {
+    let cursor: { time: number; id: string } | undefined;
+    for (;;) {
+      let query = this.#db.selectFrom("alerts").select(["id", "time", "ocsf"]);
+      if (cursor) {
+        const { time, id } = cursor;
+        query = query.where((eb) =>
+          eb.or([eb("time", ">", time), eb.and([eb("time", "=", time), eb("id", ">", id)])]),
+        );
+      }
+      const rows = await query.orderBy("time").orderBy("id").limit(pageSize).execute();
+      for (const row of rows) yield JSON.parse(String(row.ocsf)) as Record<string, unknown>;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1]!;
+      cursor = { time: Number(last.time), id: String(last.id) };
+    }
+  }
+}

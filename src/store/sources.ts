@@ -1,0 +1,139 @@
+import type { Kysely, Transaction } from "kysely";
+import { ValidationError } from "../connectors/sdk/index.ts";
+
+export interface SourceRecord {
+  name: string;
+  connection: string;
+  connector: string;
+  intervalMs: number;
+  checkpoint: unknown;
+  failures: number;
+  lastError?: string;
+  lastPolledAt?: number;
+  lastSuccessAt?: number;
+  nextPollAt: number;
+  createdAt: number;
+}
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+function toRecord(row: Record<string, unknown>): SourceRecord {
+  return {
+    name: String(row.name),
+    connection: String(row.connection),
+    connector: String(row.connector),
+    intervalMs: Number(row.interval_ms),
+    checkpoint:
+      row.checkpoint === null || row.checkpoint === undefined
+        ? undefined
+        : JSON.parse(String(row.checkpoint)),
+    failures: Number(row.failures),
+    lastError: row.last_error === null ? undefined : (row.last_error as string | undefined),
+    lastPolledAt: row.last_polled_at === null ? undefined : Number(row.last_polled_at),
+    lastSuccessAt: row.last_success_at === null ? undefined : Number(row.last_success_at),
+    nextPollAt: Number(row.next_poll_at),
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** Alert sources: a saved connection, a polling interval and the checkpoint reached so far. */
+export class SourceStore {
+  readonly #db: Kysely<any>;
+  readonly #now: () => number;
+
+  constructor(db: Kysely<any>, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  async add(source: {
+    name: string;
+    connection: string;
+    connector: string;
+    intervalMs: number;
+  }): Promise<SourceRecord> {
+    if (!NAME.test(source.name)) {
+      throw new ValidationError(
+        "name must be 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit",
+        {
+          field: "name",
+        },
+      );
+    }
+    if (!Number.isInteger(source.intervalMs) || source.intervalMs < 1000) {
+      throw new ValidationError("every must be at least 1s", { field: "every" });
+    }
+    if (await this.get(source.name))
+      throw new ValidationError(`source "${source.name}" already exists`, { field: "name" });
+    await this.#db
+      .insertInto("sources")
+      .values({
+        name: source.name,
+        connection: source.connection,
+        connector: source.connector,
+        interval_ms: source.intervalMs,
+        failures: 0,
+        next_poll_at: 0,
+        created_at: this.#now(),
+      })
+      .execute();
+    return (await this.get(source.name))!;
+  }
+
+  async get(name: string): Promise<SourceRecord | undefined> {
+    const row = await this.#db.selectFrom("sources").selectAll().where("name", "=", name).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(): Promise<SourceRecord[]> {
+    return (await this.#db.selectFrom("sources").selectAll().orderBy("name").execute()).map(toRecord);
+  }
+
+  /** Removes the source; the alerts it ingested stay. */
+  async remove(name: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom("sources").where("name", "=", name).executeTakeFirst();
+    await this.#db.deleteFrom("source_inbox").where("source", "=", name).execute();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /** Moves the checkpoint inside the transaction that stores the page it covers. */
+  async saveCheckpoint(trx: Transaction<any>, name: string, checkpoint: unknown): Promise<void> {
+    await trx
+      .updateTable("sources")
+      .set({ checkpoint: JSON.stringify(checkpoint) })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  async recordSuccess(name: string): Promise<void> {
+    const now = this.#now();
+    const source = await this.get(name);
+    if (!source) return;
+    await this.#db
+      .updateTable("sources")
+      .set({
+        failures: 0,
+        last_error: null,
+        last_polled_at: now,
+        last_success_at: now,
+        next_poll_at: now + source.intervalMs,
+      })
+      .where("name", "=", name)
+      .execute();
+  }
+
+  /** Backs off exponentially (interval × 2^failures, at most an hour) after a failed poll. */
+  async recordFailure(name: string, message: string): Promise<SourceRecord | undefined> {
+    const source = await this.get(name);
+    if (!source) return undefined;
+    const failures = source.failures + 1;
+    const delay = Math.min(source.intervalMs * 2 ** Math.min(failures, 10), 3_600_000);
+    const now = this.#now();
+    await this.#db
+      .updateTable("sources")
+      .set({ failures, last_error: message, last_polled_at: now, next_poll_at: now + delay })
+      .where("name", "=", name)
+      .execute();
+    return this.get(name);
+  }
+}
