@@ -275,6 +275,11 @@ export class ConnectorClient {
   }
 
   #httpError(res: HttpResponse, op: Operation): RampartError {
+    const own = this.connector.error?.(res, op);
+    if (own) {
+      bodyOfError.set(own, res.body);
+      return own;
+    }
     const vendorMessage = this.connector.errorMessage?.(res.body) ?? defaultErrorMessage(res.body);
     const what = `${this.connector.name}.${op.name}`;
     const message = `${what}: HTTP ${res.status}${vendorMessage ? `: ${vendorMessage}` : ""}`;

@@ -1,5 +1,6 @@
 import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
 import type { AuthStrategy, Config } from "./auth.ts";
+import type { RampartError } from "./errors.ts";
 import type { HttpRequest, HttpResponse } from "./http.ts";
 import type { PaginationSpec } from "./pagination.ts";
 import type { ResilienceOptions } from "./resilience.ts";
@@ -60,6 +61,8 @@ export interface ConnectorDef {
   response?: (res: HttpResponse, op: Operation) => unknown;
   /** The vendor's error message in an error reply body, when it is not at `message`/`error`. */
   errorMessage?: (body: unknown) => string | undefined;
+  /** The vendor's own typed error for an HTTP error reply (e.g. naming the field a 400 complains about); undefined keeps the SDK's mapping. */
+  error?: (res: HttpResponse, op: Operation) => RampartError | undefined;
   /** Defaults for this vendor (e.g. its documented rate limit). */
   resilience?: Partial<ResilienceOptions>;
   operations: readonly Operation[];

@@ -30,6 +30,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   /** Parsed JSON when the reply is JSON, else the text. */
   body: unknown;
+  /** The reply's bytes as received (file downloads need them undecoded). */
+  raw?: Uint8Array;
 }
 
 export interface TransportOptions {
@@ -73,11 +75,13 @@ export class HttpTransport {
         dispatcher: this.#dispatcher,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      const text = await res.body.text();
+      const raw = new Uint8Array(await res.body.arrayBuffer());
+      const text = new TextDecoder().decode(raw);
       const resHeaders = flattenHeaders(res.headers);
       return {
         status: res.statusCode,
         headers: resHeaders,
+        raw,
         body: parseBody(text, resHeaders, res.statusCode),
       };
     } catch (error) {
