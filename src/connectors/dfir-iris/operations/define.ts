@@ -1,0 +1,116 @@
+import { type Static, type TProperties, type TSchema, Type } from "@sinclair/typebox";
+import {
+  defineOperation,
+  type FilePart,
+  type HttpRequest,
+  type HttpResponse,
+  type Operation,
+  ValidationError,
+} from "../../sdk/index.ts";
+import { Cid, Done, input } from "../schemas.ts";
+
+export interface IrisOpSpec {
+  name: string;
+  title: string;
+  description: string;
+  method: "GET" | "POST";
+  path: string;
+  /** How the endpoint takes its case: required (case objects), optional (context only), none. */
+  cid?: "required" | "optional" | "none";
+  fields?: TProperties;
+  /** The reply's `data`; omit for actions whose answer is only IRIS's message. */
+  output?: TSchema;
+  body?: "json" | "multipart";
+  check?: (input: Record<string, unknown>) => void;
+  request?: (input: Record<string, unknown>, req: HttpRequest) => HttpRequest | undefined;
+  response?: (data: unknown, res: HttpResponse, input: Record<string, unknown>) => unknown;
+}
+
+/** One IRIS endpoint as data: the case goes in `?cid=`, the rest in the body (or the query for GETs). */
+export function irisOp(spec: IrisOpSpec): Operation {
+  const properties: TProperties = { ...spec.fields };
+  const cid = spec.cid ?? "required";
+  if (cid === "required") properties.cid = Cid;
+  else if (cid === "optional") properties.cid = Type.Optional(Cid);
+  const messageOnly = spec.output === undefined;
+  return defineOperation({
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    method: spec.method,
+    path: spec.path,
+    input: input(properties),
+    output: spec.output ?? Done,
+    query: ["cid"],
+    body: spec.body ?? "json",
+    check: spec.check as ((input: Static<TSchema>) => void) | undefined,
+    request: spec.request as
+      | ((input: Static<TSchema>, req: HttpRequest) => HttpRequest | undefined)
+      | undefined,
+    response: messageOnly
+      ? (_data, res) => ({ message: String((res.body as { message?: unknown }).message ?? "") })
+      : (spec.response as
+          | ((body: unknown, res: HttpResponse, input: Static<TSchema>) => unknown)
+          | undefined),
+  });
+}
+
+/** Refuses an update that would change nothing. */
+export function atLeastOne(...fields: string[]) {
+  return (input: Record<string, unknown>): void => {
+    if (fields.every((field) => input[field] === undefined)) {
+      throw new ValidationError(`input needs at least one of ${fields.join(", ")}`, { field: fields[0] });
+    }
+  };
+}
+
+/** A file to upload, as JSON can carry it. */
+export const FileInput = (description: string) =>
+  Type.Object(
+    {
+      filename: Type.String({ minLength: 1, description: "File name sent to IRIS" }),
+      content: Type.String({ description: "File content, as text or base64 (see encoding)" }),
+      encoding: Type.Optional(
+        Type.Union([Type.Literal("utf8"), Type.Literal("base64")], {
+          description: "How content is written (default utf8)",
+        }),
+      ),
+      content_type: Type.Optional(
+        Type.String({ description: "MIME type (default application/octet-stream)" }),
+      ),
+    },
+    { additionalProperties: false, description },
+  );
+
+export type FileInputValue = {
+  filename: string;
+  content: string;
+  encoding?: "utf8" | "base64";
+  content_type?: string;
+};
+
+export function toFilePart(file: FileInputValue): FilePart {
+  return {
+    filename: file.filename,
+    content: file.encoding === "base64" ? Buffer.from(file.content, "base64") : file.content,
+    contentType: file.content_type ?? "application/octet-stream",
+  };
+}
+
+/** Multipart fields as IRIS's forms read them: files as parts, booleans as its checkbox value "y". */
+export function multipartOf(
+  req: HttpRequest,
+  files: readonly string[],
+  flags: readonly string[] = [],
+): HttpRequest {
+  if (req.body?.kind !== "multipart") return req;
+  const value = { ...req.body.value } as Record<string, unknown>;
+  for (const key of files) {
+    if (value[key] !== undefined) value[key] = toFilePart(value[key] as FileInputValue);
+  }
+  for (const key of flags) {
+    if (value[key] === true) value[key] = "y";
+    else delete value[key];
+  }
+  return { ...req, body: { kind: "multipart", value: value as Record<string, never> } };
+}
