@@ -1,0 +1,7 @@
+import type { Vendor } from "../sdk/index.ts";
+import { msDefender } from "./connector.ts";
+
+export const vendor: Vendor = {
+  connector: msDefender,
+  startSimulator: async (options) => (await import("./simulator.ts")).startDefenderSimulator(options),
+};
