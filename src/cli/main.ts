@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerCallCommand } from "./commands/call.ts";
+import { registerConnectionCommands } from "./commands/connection.ts";
 import { registerConnectorCommands } from "./commands/connectors.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerLabCommand } from "./commands/lab.ts";
@@ -10,9 +11,14 @@ export function buildProgram(): Command {
   const program = new Command("rampart")
     .description("Rampart: connect security products, ingest alerts as OCSF, answer them with playbooks")
     .showHelpAfterError()
+    .option(
+      "--data-dir <dir>",
+      "where Rampart keeps its database and key file (default $RAMPART_HOME or ./.rampart)",
+    )
     .exitOverride();
   registerConnectorCommands(program);
   registerCallCommand(program);
+  registerConnectionCommands(program);
   registerLabCommand(program);
   registerDemoCommand(program);
   return program;

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { defaultRegistry } from "../../connectors/registry.ts";
 import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
+import { resolveConfig } from "../connection-config.ts";
+import { dataDirOf } from "../connection-store.ts";
 import { UsageError } from "../failure.ts";
 import { readJsonArg } from "../input.ts";
 
@@ -9,6 +11,7 @@ export function registerCallCommand(program: Command): void {
     .command("call <connector> <operation>")
     .description("Run one connector operation and print its output as JSON")
     .option("--config <json|@file>", "connection config")
+    .option("--connection <name>", "a saved connection (see rampart connection list) instead of --config")
     .option("--input <json|@file>", "operation input", "{}")
     .option(
       "--log-level <level>",
@@ -19,7 +22,8 @@ export function registerCallCommand(program: Command): void {
       async (
         connectorName: string,
         operation: string,
-        options: { config?: string; input: string; logLevel: string },
+        options: { config?: string; connection?: string; input: string; logLevel: string },
+        command: Command,
       ) => {
         const connector = defaultRegistry().get(connectorName);
         if (!connector) throw new UsageError(`unknown connector "${connectorName}"; see rampart connectors`);
@@ -28,9 +32,13 @@ export function registerCallCommand(program: Command): void {
             `${connectorName} has no operation "${operation}"; see rampart ops ${connectorName}`,
           );
         }
-        if (options.config === undefined) throw new UsageError("--config is required");
-        const config = readJsonArg(options.config, "--config");
         const input = readJsonArg(options.input, "--input");
+        const config = await resolveConfig({
+          config: options.config,
+          connection: options.connection,
+          connector: connectorName,
+          dataDir: dataDirOf(command),
+        });
         const logger = jsonLogger(options.logLevel as "debug");
         const client = createClient(connector, config, { logger });
         try {
