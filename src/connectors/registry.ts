@@ -1,9 +1,10 @@
+import { vendor as leen } from "./leen/index.ts";
 import { vendor as msDefender } from "./ms-defender/index.ts";
 import type { Connector, Vendor } from "./sdk/index.ts";
 import { vendor as thinkstCanary } from "./thinkst-canary/index.ts";
 
 /** Every vendor Rampart ships; adding one is one line here. */
-export const vendors: readonly Vendor[] = [thinkstCanary, msDefender];
+export const vendors: readonly Vendor[] = [thinkstCanary, msDefender, leen];
 
 /** Name → connector lookups for the faces (CLI, API) and the engine. */
 export class ConnectorRegistry {
