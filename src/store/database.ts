@@ -6,6 +6,10 @@
  * instead of `NodeSqliteDialect`, sets `dialect: "postgres"`, and runs the same
  * migrations. That works because every query and migration outside
  * `sqlite-driver.ts` is written with Kysely's builders, never SQLite-only SQL.
+ *
+ * Open one Database per process and share it: node:sqlite is synchronous, so a second
+ * connection to the same file in the same process would block the thread on the first
+ * one's lock for the whole busy timeout. Separate processes queue on the lock as they should.
  */
 import { chmodSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";

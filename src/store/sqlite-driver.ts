@@ -27,7 +27,7 @@ export class NodeSqliteDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new NodeSqliteAdapter();
   }
 
   createDriver(): Driver {
@@ -40,6 +40,17 @@ export class NodeSqliteDialect implements Dialect {
 
   createQueryCompiler(): QueryCompiler {
     return new SqliteQueryCompiler();
+  }
+}
+
+/**
+ * SQLite's DDL is transactional, so the Migrator may run migrations inside one transaction.
+ * Ours begin IMMEDIATE (write lock held from the start): that transaction is the migration
+ * lock between processes, so two processes opening a fresh database cannot both migrate.
+ */
+class NodeSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 

@@ -211,6 +211,39 @@ describe("rampart connection, end to end against the Canary simulator", () => {
     assert.ok(!malformed.stderr.includes("tooshort"));
   });
 
+  test("processes starting at once on a fresh data dir share one key and one schema", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "rampart-connection-race-"));
+    try {
+      const names = ["race-a", "race-b", "race-c", "race-d"];
+      const runs = await Promise.all(
+        names.map((name) =>
+          rampart([
+            "--data-dir",
+            fresh,
+            "connection",
+            "add",
+            name,
+            "--connector",
+            "thinkst-canary",
+            "--config",
+            JSON.stringify(sim.config),
+          ]),
+        ),
+      );
+      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      const list = await rampart(["--data-dir", fresh, "connection", "list", "--json"]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(
+        (JSON.parse(list.stdout) as Array<{ name: string }>).map((c) => c.name),
+        names,
+      );
+      const test = await rampart(["--data-dir", fresh, "connection", "test", "race-c"]);
+      assert.equal(test.code, 0, test.stderr);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
   test("remove deletes the connection; removing it again fails", async () => {
     const run = await inDir("connection", "remove", "canary");
     assert.equal(run.code, 0, run.stderr);
