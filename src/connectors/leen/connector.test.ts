@@ -290,6 +290,11 @@ describe("leen auth", () => {
     assert.equal(ok.status, 200);
   });
 
+  test("the base URL defaults to Leen's production API, /v1 included", () => {
+    assert.equal(leen.baseUrl({}), "https://api.leen.dev/v1");
+    assert.equal(leen.baseUrl({ url: sim.config.url }), sim.config.url);
+  });
+
   test("a config without api_key or connection_id is refused before any request", () => {
     assert.throws(
       () => createClient(leen, { connection_id: sim.config.connection_id }),

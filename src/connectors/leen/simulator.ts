@@ -194,7 +194,7 @@ function pageOf<T>(c: SimConnection, listing: Listing<T>, reader: QueryReader): 
   // Past the first page the cursor, not the request, says what is being listed.
   const effective = cursor ? new QueryReader(cursor.q) : reader;
   const rows = listing.rows(c, effective);
-  reader.problems.push(...effective.problems.filter((p) => !reader.problems.includes(p)));
+  if (effective !== reader) reader.problems.push(...effective.problems);
   reader.done();
   if (!cursorMode) {
     const items = rows.slice(offset, offset + limit).map((r) => r.item);
