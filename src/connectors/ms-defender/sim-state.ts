@@ -414,7 +414,7 @@ export class DefenderState {
         status === "Resolved" && classification
           ? f.helpers.arrayElement(DETERMINATIONS_FOR[classification]!)
           : null;
-      const updatedMs = createdMs + f.number.int({ min: 1_000, max: 3 * 3_600_000 });
+      const updatedMs = Math.min(this.now(), createdMs + f.number.int({ min: 1_000, max: 3 * 3_600_000 }));
       const evidence: Json[] = [];
       const ips: string[] = [];
       const domains: string[] = [];
