@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { sql } from "kysely";
-import { type Database, openDatabase, resolveDataDir } from "./database.ts";
+import { type Kysely, sql } from "kysely";
+import { type Database, migrate, openDatabase, resolveDataDir } from "./database.ts";
 import { migrations } from "./migrations/index.ts";
 
 describe("openDatabase", () => {
@@ -66,6 +66,31 @@ describe("openDatabase", () => {
       assert.deepEqual(rows, [{ name: "kept" }]);
     } finally {
       await second.close();
+    }
+  });
+
+  test("a migration merged after a later-numbered one has run is still applied", async () => {
+    const database = await openDatabase({ dataDir: join(root, "unordered") });
+    try {
+      const table = (name: string) => ({
+        up: async (db: Kysely<any>) => {
+          await db.schema
+            .createTable(name)
+            .addColumn("id", "integer", (col) => col.primaryKey())
+            .execute();
+        },
+      });
+      await migrate(database.db, { ...migrations, "9001_late": table("late_b") });
+      await migrate(database.db, {
+        ...migrations,
+        "9000_early": table("early_a"),
+        "9001_late": table("late_b"),
+      });
+      const applied = await database.db.selectFrom("rampart_migration").select("name").execute();
+      assert.ok(applied.some((r) => r.name === "9000_early"));
+      await database.db.insertInto("early_a").values({ id: 1 }).execute();
+    } finally {
+      await database.close();
     }
   });
 

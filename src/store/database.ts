@@ -15,7 +15,7 @@ import { chmodSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely } from "kysely";
-import { Migrator } from "kysely/migration";
+import { type Migration, Migrator } from "kysely/migration";
 import { migrations } from "./migrations/index.ts";
 import { NodeSqliteDialect } from "./sqlite-driver.ts";
 
@@ -63,12 +63,14 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 }
 
 /** Applies every migration not yet applied, all in one transaction (DDL is transactional in SQLite and PostgreSQL). */
-export async function migrate(db: Kysely<any>): Promise<void> {
+export async function migrate(db: Kysely<any>, list: Record<string, Migration> = migrations): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: async () => list },
     migrationTableName: "rampart_migration",
     migrationLockTableName: "rampart_migration_lock",
+    // Features land in parallel: a database that already has 0003 must still accept a later-merged 0002.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
