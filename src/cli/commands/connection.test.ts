@@ -191,6 +191,12 @@ describe("rampart connection, end to end against the Canary simulator", () => {
     const neither = await inDir("call", "thinkst-canary", "ping");
     assert.equal(neither.code, 2);
     assert.match(neither.stderr, /^UsageError: --config <json\|@file> or --connection <name> is required/);
+    const otherVendor = await inDir("call", "ms-defender", "listAlerts", "--connection", "canary");
+    assert.equal(otherVendor.code, 2);
+    assert.match(
+      otherVendor.stderr,
+      /^UsageError: connection "canary" is for connector thinkst-canary, not ms-defender/,
+    );
     const missing = await inDir("call", "thinkst-canary", "ping", "--connection", "ghost");
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^NotFoundError: no connection named "ghost"/);
