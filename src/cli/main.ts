@@ -1,9 +1,13 @@
 import { Command, CommanderError } from "commander";
+import { registerAlertCommands } from "./commands/alerts.ts";
 import { registerCallCommand } from "./commands/call.ts";
 import { registerConnectionCommands } from "./commands/connection.ts";
 import { registerConnectorCommands } from "./commands/connectors.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
+import { registerIngestCommand } from "./commands/ingest.ts";
 import { registerLabCommand } from "./commands/lab.ts";
+import { registerOcsfCommands } from "./commands/ocsf.ts";
+import { registerSourceCommands } from "./commands/source.ts";
 import { EXIT, reportFailure } from "./failure.ts";
 
 /** Builds the `rampart` command line. */
@@ -21,6 +25,10 @@ export function buildProgram(): Command {
   registerConnectionCommands(program);
   registerLabCommand(program);
   registerDemoCommand(program);
+  registerOcsfCommands(program);
+  registerSourceCommands(program);
+  registerIngestCommand(program);
+  registerAlertCommands(program);
   return program;
 }
 

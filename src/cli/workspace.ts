@@ -1,0 +1,37 @@
+import { defaultRegistry } from "../connectors/registry.ts";
+import { AlertStore } from "../store/alerts.ts";
+import { ConnectionStore } from "../store/connections.ts";
+import { type Database, openDatabase } from "../store/database.ts";
+import { openSecretBox } from "../store/secrets.ts";
+import { SourceStore } from "../store/sources.ts";
+
+/** Everything a command needs from one data dir, over a single database handle per process. */
+export interface Workspace {
+  database: Database;
+  connections: ConnectionStore;
+  sources: SourceStore;
+  alerts: AlertStore;
+}
+
+/** Opens the data dir's workspace, runs `fn`, and closes the database whatever happens. */
+export async function withWorkspace<T>(
+  dataDir: string,
+  fn: (workspace: Workspace) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase({ dataDir });
+  try {
+    const connections = new ConnectionStore({
+      database,
+      connectors: defaultRegistry(),
+      secrets: openSecretBox({ dataDir }),
+    });
+    return await fn({
+      database,
+      connections,
+      sources: new SourceStore(database.db),
+      alerts: new AlertStore(database.db),
+    });
+  } finally {
+    await database.close();
+  }
+}
