@@ -1,0 +1,5 @@
+export * from "./bundle.ts";
+export * from "./detection-finding.ts";
+export * from "./enums.ts";
+export * from "./event-stream.ts";
+export * from "./validator.ts";
