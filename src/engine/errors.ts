@@ -1,0 +1,43 @@
+import { isRampartError } from "../connectors/sdk/index.ts";
+import { ExpressionError } from "./expressions.ts";
+import type { StepErrorData } from "./run-store.ts";
+
+/** A failure the engine itself raises (rejected approval, failed nested playbook…), with a type to route on. */
+export class StepFailure extends Error {
+  readonly data: StepErrorData;
+
+  constructor(type: string, message: string, options: { retryable?: boolean; details?: unknown } = {}) {
+    super(message);
+    this.data = { type, message, retryable: options.retryable ?? false };
+    if (options.details !== undefined) this.data.details = options.details;
+  }
+}
+
+/** Thrown through the executor when the run was cancelled; never recorded as a step's own failure. */
+export class RunCancelled extends Error {
+  constructor() {
+    super("the run was cancelled");
+  }
+}
+
+/** The record form of any error a step can throw. */
+export function errorData(error: unknown): StepErrorData {
+  if (error instanceof StepFailure) return error.data;
+  if (isRampartError(error)) return error.toJSON();
+  if (error instanceof ExpressionError) {
+    return { type: "ExpressionError", message: error.message, retryable: false };
+  }
+  const e = error as { name?: string; kind?: string; message?: string };
+  if (e?.name === "ScriptError") {
+    return {
+      type: "ScriptError",
+      message: String(e.message),
+      retryable: e.kind === "timeout",
+      details: { kind: e.kind },
+    };
+  }
+  if (e?.name === "TimeoutError" || e?.name === "AbortError") {
+    return { type: "TimeoutError", message: String(e.message ?? "timed out"), retryable: true };
+  }
+  return { type: "Error", message: String(e?.message ?? error), retryable: false };
+}

@@ -1,0 +1,141 @@
+/**
+ * What the engine needs from persistence, and nothing more: the SQLite repository in
+ * src/store/runs.ts implements it, and a PostgreSQL one can follow without touching the engine.
+ */
+
+export type RunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+
+/**
+ * One attempt of one step. `failed` is a failed attempt (retried while the policy allows);
+ * `interrupted` is an attempt whose process died; `waiting` is an approval nobody has decided yet.
+ */
+export type StepStatus = "running" | "waiting" | "succeeded" | "failed" | "interrupted";
+
+/** The serializable form of a step's or a run's failure; SDK errors keep their own `type`. */
+export interface StepErrorData {
+  type: string;
+  message: string;
+  retryable: boolean;
+  status?: number;
+  field?: string;
+  retryAfterMs?: number;
+  details?: unknown;
+}
+
+export interface RunRecord {
+  id: string;
+  playbookName: string;
+  /** Absolute path of the playbook file when the run started. */
+  playbookPath: string;
+  playbookHash: string;
+  /** The source of the playbook and every nested one, so a resumed run runs exactly what it started with. */
+  sources: Record<string, string>;
+  inputs: unknown;
+  /** Connection alias → saved connection name. */
+  connections: Record<string, string>;
+  alert: unknown;
+  status: RunStatus;
+  outputs: unknown;
+  error: StepErrorData | null;
+  message: string | null;
+  rerunOf: string | null;
+  /** The process executing the run (while `running`); null when nobody is. */
+  owner: string | null;
+  leaseUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface NewRun {
+  id: string;
+  playbookName: string;
+  playbookPath: string;
+  playbookHash: string;
+  sources: Record<string, string>;
+  inputs: unknown;
+  connections: Record<string, string>;
+  alert: unknown;
+  rerunOf: string | null;
+  owner: string;
+  leaseUntil: string;
+  createdAt: string;
+}
+
+export interface StepRecord {
+  runId: string;
+  /** Where the step ran: `fetch`, `each[2].lookup`, `child/fetch`; unique per run with `attempt`. */
+  key: string;
+  stepId: string;
+  type: string;
+  attempt: number;
+  /** Order in which attempts started within the run. */
+  seq: number;
+  status: StepStatus;
+  input: unknown;
+  output: unknown;
+  /** HTTP status of the vendor's reply, for call steps. */
+  httpStatus: number | null;
+  error: StepErrorData | null;
+  idempotencyKey: string;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export type NewStep = Omit<StepRecord, "seq" | "output" | "httpStatus" | "error" | "finishedAt">;
+
+export interface StepFinish {
+  status: Exclude<StepStatus, "running">;
+  output?: unknown;
+  httpStatus?: number | null;
+  error?: StepErrorData | null;
+  finishedAt: string;
+}
+
+export interface RunFinish {
+  status: RunStatus;
+  outputs?: unknown;
+  error?: StepErrorData | null;
+  message?: string | null;
+  finishedAt: string | null;
+}
+
+export interface ApprovalDecision {
+  approved: boolean;
+  by: string;
+  comment?: string;
+  at: string;
+  /** Which pending approval, when several wait (foreach); default the oldest. */
+  key?: string;
+}
+
+export interface RunStore {
+  createRun(run: NewRun): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(filter?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
+  /** Every attempt of every step of a run, in the order they started. */
+  steps(runId: string): Promise<StepRecord[]>;
+  /**
+   * Makes `owner` the run's executor until `leaseUntil` and sets it `running`, if the run is not finished
+   * and nobody else holds a live lease (`steal` takes it from an owner known to be dead).
+   */
+  claimRun(
+    id: string,
+    owner: string,
+    leaseUntil: string,
+    now: string,
+    steal?: boolean,
+  ): Promise<RunRecord | undefined>;
+  /** Extends the lease; false when the run is no longer ours or no longer running (e.g. cancelled). */
+  renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean>;
+  /** Records the run's new status (finished or waiting) and gives up ownership. */
+  finishRun(id: string, owner: string, finish: RunFinish): Promise<void>;
+  startStep(step: NewStep): Promise<StepRecord>;
+  finishStep(runId: string, key: string, attempt: number, finish: StepFinish): Promise<void>;
+  /** Settles the run's pending approval (one transaction); throws when there is none. */
+  decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord>;
+  /** Marks an unfinished run cancelled; throws when it has already finished. */
+  cancelRun(id: string, at: string): Promise<RunRecord>;
+  /** Runs that are unfinished: `running` (maybe orphaned) or `waiting`. */
+  unfinishedRuns(): Promise<RunRecord[]>;
+}

@@ -1,0 +1,358 @@
+import type { Kysely, Selectable } from "kysely";
+import { NotFoundError, ValidationError } from "../connectors/sdk/index.ts";
+// The engine defines what it needs from persistence (a port); this file is the SQL side of it.
+import type {
+  ApprovalDecision,
+  NewRun,
+  NewStep,
+  RunFinish,
+  RunRecord,
+  RunStatus,
+  RunStore,
+  StepErrorData,
+  StepFinish,
+  StepRecord,
+} from "../engine/run-store.ts";
+import type { Database } from "./database.ts";
+
+interface RunsTable {
+  id: string;
+  playbook_name: string;
+  playbook_path: string;
+  playbook_hash: string;
+  playbook_sources: string;
+  inputs: string;
+  connections: string;
+  alert: string | null;
+  status: string;
+  outputs: string | null;
+  error: string | null;
+  message: string | null;
+  rerun_of: string | null;
+  owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+interface RunStepsTable {
+  run_id: string;
+  step_key: string;
+  attempt: number;
+  seq: number;
+  step_id: string;
+  type: string;
+  status: string;
+  input: string | null;
+  output: string | null;
+  http_status: number | null;
+  error: string | null;
+  idempotency_key: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+interface Tables {
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+}
+
+const UNFINISHED = ["running", "waiting"];
+
+/** Runs and their step attempts in SQL, through Kysely's builders only (SQLite today, PostgreSQL later). */
+export class SqlRunStore implements RunStore {
+  readonly #db: Kysely<Tables>;
+
+  constructor(database: Pick<Database, "db">) {
+    this.#db = database.db as Kysely<Tables>;
+  }
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    const row: RunsTable = {
+      id: run.id,
+      playbook_name: run.playbookName,
+      playbook_path: run.playbookPath,
+      playbook_hash: run.playbookHash,
+      playbook_sources: JSON.stringify(run.sources),
+      inputs: JSON.stringify(run.inputs ?? null),
+      connections: JSON.stringify(run.connections),
+      alert: json(run.alert),
+      status: "running",
+      outputs: null,
+      error: null,
+      message: null,
+      rerun_of: run.rerunOf,
+      owner: run.owner,
+      lease_until: run.leaseUntil,
+      created_at: run.createdAt,
+      updated_at: run.createdAt,
+      finished_at: null,
+    };
+    await this.#db.insertInto("runs").values(row).execute();
+    return toRun(row);
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = await this.#db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toRun(row) : undefined;
+  }
+
+  async listRuns(filter: { status?: RunStatus; limit?: number } = {}): Promise<RunRecord[]> {
+    let query = this.#db.selectFrom("runs").selectAll();
+    if (filter.status) query = query.where("status", "=", filter.status);
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id")
+      .limit(filter.limit ?? 50)
+      .execute();
+    return rows.map(toRun);
+  }
+
+  async steps(runId: string): Promise<StepRecord[]> {
+    const rows = await this.#db
+      .selectFrom("run_steps")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .orderBy("seq")
+      .execute();
+    return rows.map(toStep);
+  }
+
+  async claimRun(
+    id: string,
+    owner: string,
+    leaseUntil: string,
+    now: string,
+    steal = false,
+  ): Promise<RunRecord | undefined> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      if (!row || !UNFINISHED.includes(row.status)) return undefined;
+      const free = row.owner === null || row.owner === owner || (row.lease_until ?? "") < now || steal;
+      if (!free) return undefined;
+      await trx
+        .updateTable("runs")
+        .set({ owner, lease_until: leaseUntil, status: "running", updated_at: now })
+        .where("id", "=", id)
+        .execute();
+      return toRun({ ...row, owner, lease_until: leaseUntil, status: "running", updated_at: now });
+    });
+  }
+
+  async renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("runs")
+      .set({ lease_until: leaseUntil })
+      .where("id", "=", id)
+      .where("owner", "=", owner)
+      .where("status", "=", "running")
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async finishRun(id: string, owner: string, finish: RunFinish): Promise<void> {
+    await this.#db
+      .updateTable("runs")
+      .set({
+        status: finish.status,
+        outputs: json(finish.outputs),
+        error: json(finish.error),
+        message: finish.message ?? null,
+        finished_at: finish.finishedAt,
+        updated_at: finish.finishedAt ?? new Date().toISOString(),
+        owner: null,
+        lease_until: null,
+      })
+      .where("id", "=", id)
+      .where("owner", "=", owner)
+      .where("status", "=", "running")
+      .execute();
+  }
+
+  async startStep(step: NewStep): Promise<StepRecord> {
+    return this.#db.transaction().execute(async (trx) => {
+      const last = await trx
+        .selectFrom("run_steps")
+        .select((eb) => eb.fn.max("seq").as("seq"))
+        .where("run_id", "=", step.runId)
+        .executeTakeFirst();
+      const seq = Number(last?.seq ?? 0) + 1;
+      const row: RunStepsTable = {
+        run_id: step.runId,
+        step_key: step.key,
+        attempt: step.attempt,
+        seq,
+        step_id: step.stepId,
+        type: step.type,
+        status: step.status,
+        input: json(step.input),
+        output: null,
+        http_status: null,
+        error: null,
+        idempotency_key: step.idempotencyKey,
+        started_at: step.startedAt,
+        finished_at: null,
+      };
+      await trx.insertInto("run_steps").values(row).execute();
+      await trx
+        .updateTable("runs")
+        .set({ updated_at: step.startedAt })
+        .where("id", "=", step.runId)
+        .execute();
+      return toStep(row);
+    });
+  }
+
+  async finishStep(runId: string, key: string, attempt: number, finish: StepFinish): Promise<void> {
+    await this.#db
+      .updateTable("run_steps")
+      .set({
+        status: finish.status,
+        output: json(finish.output),
+        http_status: finish.httpStatus ?? null,
+        error: json(finish.error),
+        finished_at: finish.finishedAt,
+      })
+      .where("run_id", "=", runId)
+      .where("step_key", "=", key)
+      .where("attempt", "=", attempt)
+      .execute();
+  }
+
+  async decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord> {
+    return this.#db.transaction().execute(async (trx) => {
+      const run = await trx.selectFrom("runs").select("status").where("id", "=", runId).executeTakeFirst();
+      if (!run) throw new NotFoundError(`no run "${runId}"`, { field: "run" });
+      let query = trx
+        .selectFrom("run_steps")
+        .selectAll()
+        .where("run_id", "=", runId)
+        .where("type", "=", "approval")
+        .where("status", "=", "waiting");
+      if (decision.key) query = query.where("step_key", "=", decision.key);
+      const row = await query.orderBy("seq").executeTakeFirst();
+      if (!row || !UNFINISHED.includes(run.status)) {
+        throw new ValidationError(`run ${runId} is not waiting for an approval (it is ${run.status})`, {
+          field: "run",
+        });
+      }
+      const deadline = (JSON.parse(row.input ?? "{}") as { deadline?: string }).deadline ?? "";
+      if (deadline <= decision.at) {
+        throw new ValidationError(`the approval of ${row.step_key} timed out at ${deadline}`, {
+          field: "run",
+        });
+      }
+      const output = {
+        decision: decision.approved ? "approved" : "rejected",
+        by: decision.by,
+        comment: decision.comment ?? null,
+        at: decision.at,
+      };
+      const error: StepErrorData | null = decision.approved
+        ? null
+        : {
+            type: "ApprovalRejected",
+            message: `rejected by ${decision.by}${decision.comment ? `: ${decision.comment}` : ""}`,
+            retryable: false,
+          };
+      const status = decision.approved ? "succeeded" : "failed";
+      await trx
+        .updateTable("run_steps")
+        .set({ status, output: json(output), error: json(error), finished_at: decision.at })
+        .where("run_id", "=", runId)
+        .where("step_key", "=", row.step_key)
+        .where("attempt", "=", row.attempt)
+        .execute();
+      await trx.updateTable("runs").set({ updated_at: decision.at }).where("id", "=", runId).execute();
+      return toStep({
+        ...row,
+        status,
+        output: json(output),
+        error: json(error),
+        finished_at: decision.at,
+      });
+    });
+  }
+
+  async cancelRun(id: string, at: string): Promise<RunRecord> {
+    return this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`no run "${id}"`, { field: "run" });
+      if (!UNFINISHED.includes(row.status)) {
+        throw new ValidationError(`run ${id} has already finished (${row.status})`, { field: "run" });
+      }
+      const error: StepErrorData = { type: "Cancelled", message: "the run was cancelled", retryable: false };
+      const changes = {
+        status: "cancelled",
+        error: JSON.stringify(error),
+        finished_at: at,
+        updated_at: at,
+        owner: null,
+        lease_until: null,
+      };
+      await trx.updateTable("runs").set(changes).where("id", "=", id).execute();
+      return toRun({ ...row, ...changes });
+    });
+  }
+
+  async unfinishedRuns(): Promise<RunRecord[]> {
+    const rows = await this.#db
+      .selectFrom("runs")
+      .selectAll()
+      .where("status", "in", UNFINISHED)
+      .orderBy("created_at")
+      .execute();
+    return rows.map(toRun);
+  }
+}
+
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+function parse<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function toRun(row: Selectable<RunsTable>): RunRecord {
+  return {
+    id: row.id,
+    playbookName: row.playbook_name,
+    playbookPath: row.playbook_path,
+    playbookHash: row.playbook_hash,
+    sources: JSON.parse(row.playbook_sources) as Record<string, string>,
+    inputs: JSON.parse(row.inputs),
+    connections: JSON.parse(row.connections) as Record<string, string>,
+    alert: parse(row.alert),
+    status: row.status as RunStatus,
+    outputs: parse(row.outputs),
+    error: parse<StepErrorData>(row.error),
+    message: row.message,
+    rerunOf: row.rerun_of,
+    owner: row.owner,
+    leaseUntil: row.lease_until,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+function toStep(row: Selectable<RunStepsTable>): StepRecord {
+  return {
+    runId: row.run_id,
+    key: row.step_key,
+    stepId: row.step_id,
+    type: row.type,
+    attempt: Number(row.attempt),
+    seq: Number(row.seq),
+    status: row.status as StepRecord["status"],
+    input: parse(row.input),
+    output: parse(row.output),
+    httpStatus: row.http_status === null ? null : Number(row.http_status),
+    error: parse<StepErrorData>(row.error),
+    idempotencyKey: row.idempotency_key,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
