@@ -83,7 +83,7 @@ function authenticate(req: FastifyRequest, state: IrisState): SimUser {
         ? req.headers["x-iris-auth"]
         : undefined;
   const user = key ? [...state.users.values()].find((u) => u.api_key === key) : undefined;
-  if (!user || !user.active) throw new IrisError(401, "Authentication required");
+  if (!user?.active) throw new IrisError(401, "Authentication required");
   return user;
 }
 

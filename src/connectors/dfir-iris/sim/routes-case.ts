@@ -192,7 +192,7 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   };
   const getIoc = (ctx: Ctx) => {
     const ioc = S().iocs.get(ctx.id("ioc_id"));
-    if (!ioc || !ioc.cases.has(ctx.caseId)) throw new IrisError(400, "Invalid IOC ID for this case");
+    if (!ioc?.cases.has(ctx.caseId)) throw new IrisError(400, "Invalid IOC ID for this case");
     return ioc;
   };
   route("GET", "/case/ioc/list", READ, (ctx) => ({

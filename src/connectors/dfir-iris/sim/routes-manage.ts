@@ -289,13 +289,9 @@ export function manageRoutes(route: Route, S: () => IrisState, version: { iris: 
     const permissions: Record<string, unknown> = {};
     for (const g of groups)
       for (const p of permissionsList(g.permissions)) {
-        const entry = (permissions[String(p.value)] ??= {
-          name: p.name,
-          value: p.value,
-          inherited_from: [],
-        }) as {
-          inherited_from: string[];
-        };
+        const key = String(p.value);
+        if (!permissions[key]) permissions[key] = { name: p.name, value: p.value, inherited_from: [] };
+        const entry = permissions[key] as { inherited_from: string[] };
         entry.inherited_from.push(g.name);
       }
     return {
