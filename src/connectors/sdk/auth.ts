@@ -18,6 +18,8 @@ export interface AuthSession {
   apply(req: HttpRequest): Promise<void> | void;
   /** Called once after a 401; resolve true to have the request sent again with fresh credentials. */
   renew?(): Promise<boolean>;
+  /** Sees every authenticated reply (e.g. to keep a token that a login operation called directly returned). */
+  observe?(req: HttpRequest, res: HttpResponse): void;
 }
 
 /** A reusable way of authenticating; connectors hold strategies, clients hold the sessions they create. */
@@ -115,25 +117,34 @@ export function loginToken(options: LoginTokenOptions): AuthStrategy {
     create(ctx) {
       let token: string | undefined;
       let pending: Promise<string> | undefined;
+      const { login: spec } = options;
+      const loginUrl = ctx.baseUrl + spec.path;
+      const isLogin = (req: HttpRequest) => req.method === spec.method && req.url === loginUrl;
+      const credentials = () =>
+        basicHeader(str(ctx.config, spec.usernameKey), str(ctx.config, spec.passwordKey));
+      const tokenOf = (res: HttpResponse): unknown =>
+        "header" in options.token
+          ? res.headers[options.token.header.toLowerCase()]
+          : dig(res.body, options.token.bodyPath);
       const login = async (): Promise<string> => {
-        const { login: spec } = options;
         const res = await ctx.send({
           method: spec.method,
-          url: ctx.baseUrl + spec.path,
-          headers: {
-            authorization: basicHeader(str(ctx.config, spec.usernameKey), str(ctx.config, spec.passwordKey)),
-          },
+          url: loginUrl,
+          headers: { authorization: credentials() },
           query: {},
           body: spec.body === undefined ? undefined : { kind: "json", value: spec.body },
         });
-        if (res.status === 401 || res.status === 403)
-          throw new AuthError(`login refused (HTTP ${res.status})`, { status: res.status });
-        if (res.status >= 400)
-          throw new AuthError(`login failed (HTTP ${res.status})`, { status: res.status });
-        const value =
-          "header" in options.token
-            ? res.headers[options.token.header.toLowerCase()]
-            : dig(res.body, options.token.bodyPath);
+        if (res.status >= 400) {
+          const refused = res.status === 401 || res.status === 403;
+          const reason = vendorReason(res.body);
+          throw new AuthError(
+            ctx.redactor.text(
+              `login ${refused ? "refused" : "failed"} (HTTP ${res.status})${reason ? `: ${reason}` : ""}`,
+            ),
+            { status: res.status },
+          );
+        }
+        const value = tokenOf(res);
         if (typeof value !== "string" || value === "")
           throw new AuthError("login succeeded but returned no token");
         ctx.redactor.add(value);
@@ -149,16 +160,34 @@ export function loginToken(options: LoginTokenOptions): AuthStrategy {
       };
       return {
         async apply(req) {
-          req.headers[send.header] = send.prefix + (await ensure());
+          // A connector may expose the login call as an operation: it carries the credentials, not a token.
+          if (isLogin(req)) req.headers.authorization = credentials();
+          else req.headers[send.header] = send.prefix + (await ensure());
         },
         async renew() {
           token = undefined;
           await ensure();
           return true;
         },
+        observe(req, res) {
+          if (!isLogin(req) || res.status >= 400) return;
+          const value = tokenOf(res);
+          if (typeof value !== "string" || value === "") return;
+          ctx.redactor.add(value);
+          token = value;
+        },
       };
     },
   };
+}
+
+/** A short reason from a refused login's body (`msg`, `message` or `error`), when it has one. */
+function vendorReason(body: unknown): string | undefined {
+  if (typeof body === "string") return body.slice(0, 200) || undefined;
+  if (body === null || typeof body !== "object") return undefined;
+  const b = body as Record<string, unknown>;
+  const reason = [b.msg, b.message, b.error].find((v) => typeof v === "string");
+  return (reason as string | undefined)?.slice(0, 200);
 }
 
 export interface OAuth2ClientCredentialsOptions {

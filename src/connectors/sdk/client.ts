@@ -264,6 +264,7 @@ export class ConnectorClient {
     await this.#auth.apply(req);
     const started = this.#now();
     const res = await this.#transport.send(req, signal);
+    this.#auth.observe?.(req, res);
     this.#logger.debug("http", {
       connector: this.connector.name,
       method: req.method,
@@ -342,6 +343,25 @@ function withCallerPaging(
   if (spec?.style === "cursor" && spec.pageSize && typeof input[spec.pageSize.param] === "number")
     return { ...spec, pageSize: { param: spec.pageSize.param, value: input[spec.pageSize.param] as number } };
   return spec;
+}
+
+/** The input with paging parameters set; a dotted name sets a field of a nested object. */
+function withParams(
+  input: Record<string, unknown>,
+  params: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = structuredClone(input);
+  for (const [name, value] of Object.entries(params)) {
+    const keys = name.split(".");
+    let target = out;
+    for (const key of keys.slice(0, -1)) {
+      const next = target[key];
+      target[key] = next !== null && typeof next === "object" ? next : {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[keys[keys.length - 1]!] = value;
+  }
+  return out;
 }
 
 function toQueryValue(value: unknown): QueryValue {

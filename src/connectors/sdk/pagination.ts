@@ -1,8 +1,13 @@
 import { dig } from "./auth.ts";
 
-/** How a listing operation pages; `items` is a dotted path to the array in each page. */
+/**
+ * How a listing operation pages; `items` is a dotted path to the array in each page.
+ * Parameter names may be dotted paths into the input, for vendors that nest paging in a body object.
+ * `drain` is for consume-once feeds (notification queues): the same request is sent again while pages come back full.
+ */
 export type PaginationSpec =
   | { style: "offset"; items: string; limitParam: string; offsetParam: string; pageSize: number }
+  | { style: "drain"; items: string; limitParam: string; pageSize: number; maxPages?: number }
   | {
       style: "cursor";
       items: string;
@@ -35,6 +40,19 @@ export async function* offsetPages(
     const count = itemsOf(page, spec.items).length;
     if (count < spec.pageSize) return;
     offset += count;
+  }
+}
+
+/** Asks a consume-once feed for pages until a short or empty one (or `maxPages`), so nothing is left queued. */
+export async function* drainPages(
+  fetchPage: FetchPage,
+  spec: { items: string; limitParam: string; pageSize: number; maxPages?: number },
+): AsyncGenerator<unknown> {
+  for (let pages = 1; ; pages++) {
+    const page = await fetchPage({ [spec.limitParam]: spec.pageSize });
+    yield page;
+    if (itemsOf(page, spec.items).length < spec.pageSize) return;
+    if (spec.maxPages !== undefined && pages >= spec.maxPages) return;
   }
 }
 
