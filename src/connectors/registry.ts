@@ -1,11 +1,12 @@
 import { vendor as dfirIris } from "./dfir-iris/index.ts";
+import { vendor as ironDefense } from "./irondefense/index.ts";
 import { vendor as leen } from "./leen/index.ts";
 import { vendor as msDefender } from "./ms-defender/index.ts";
 import type { Connector, Vendor } from "./sdk/index.ts";
 import { vendor as thinkstCanary } from "./thinkst-canary/index.ts";
 
 /** Every vendor Rampart ships; adding one is one line here. */
-export const vendors: readonly Vendor[] = [thinkstCanary, msDefender, leen, dfirIris];
+export const vendors: readonly Vendor[] = [thinkstCanary, msDefender, leen, dfirIris, ironDefense];
 
 /** Name → connector lookups for the faces (CLI, API) and the engine. */
 export class ConnectorRegistry {
