@@ -453,6 +453,27 @@ describe("irondefense against its simulator", () => {
   });
 });
 
+describe("irondefense tokens expire with time", () => {
+  test("a JWT past its lifetime is refused with 401 and the connector logs in again", async () => {
+    let clock = Date.parse("2024-05-01T12:00:00Z");
+    const sim = await startIronDefenseSimulator({ seed: 9, alerts: 3, tokenTtlS: 600, now: () => clock });
+    const client = createClient(ironDefense, sim.config, { resilience: fast });
+    try {
+      const login = await client.call<Json>("Login");
+      assert.equal(login.output.token_expires_at, "2024-05-01T12:10:00.000Z");
+      clock += 599_000;
+      assert.equal((await client.call("GetAlerts")).attempts, 1);
+      clock += 2_000;
+      const renewed = await client.call("GetAlerts");
+      assert.equal(renewed.attempts, 2);
+      assert.equal(user(await state(sim), "ironapi").logins, 2);
+    } finally {
+      await client.close();
+      await sim.close();
+    }
+  });
+});
+
 describe("irondefense faults and how the SDK answers them", () => {
   let sim: Simulator;
 

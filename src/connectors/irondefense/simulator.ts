@@ -23,6 +23,8 @@ export interface IronDefenseSimulatorOptions extends SimulatorOptions {
   alerts?: number;
   /** Lifetime of issued JWTs in seconds (default 3600). */
   tokenTtlS?: number;
+  /** The appliance's clock (tests move it forward to let tokens expire). */
+  now?: () => number;
 }
 
 /** An IronAPI error reply: `{"msg": ...}` with its status. */
@@ -99,7 +101,7 @@ export async function startIronDefenseSimulator(
   const initial = options.alerts ?? 120;
   const ttlS = options.tokenTtlS ?? 3600;
   const fresh = () => {
-    const s = new IronDefenseState(seed);
+    const s = new IronDefenseState(seed, options.now);
     s.generate(initial);
     return s;
   };
