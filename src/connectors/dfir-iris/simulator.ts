@@ -16,9 +16,12 @@ import { IrisState, isoNow } from "./sim/state.ts";
 export interface IrisSimulatorOptions extends SimulatorOptions {
   /** Example cases generated on top of the fresh install (default 0). */
   exampleCases?: number;
+  /** What `/api/versions` reports; by default API 2.0.0 up to 2.0.4, the API of the official client 2.0.4. */
+  versions?: { iris: string; apiMin: string; apiCurrent: string };
 }
 
-export const IRIS_VERSION = { iris: "v2.0.0", api: "2.0.0" };
+// The official Python client refuses a server unless api_min <= its API version (2.0.4) <= api_current.
+export const IRIS_VERSIONS = { iris: "v2.0.4", apiMin: "2.0.0", apiCurrent: "2.0.4" };
 
 /** Fills a few realistic cases: a customer, assets, IOCs, events, tasks and notes each. */
 function addExamples(state: IrisState, count: number): void {
@@ -188,7 +191,7 @@ export async function startIrisSimulator(options: IrisSimulatorOptions = {}): Pr
   });
   await app.register(multipart, { limits: { fileSize: 64 * 1024 * 1024 } });
   const route = routeFactory(app, () => state);
-  manageRoutes(route, () => state, IRIS_VERSION);
+  manageRoutes(route, () => state, options.versions ?? IRIS_VERSIONS);
   caseRoutes(route, () => state);
   datastoreRoutes(route, () => state);
 

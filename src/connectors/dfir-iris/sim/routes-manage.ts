@@ -20,10 +20,14 @@ const CUSTOMERS_READ = { permission: "customers_read" } as const;
 const CUSTOMERS_WRITE = { permission: "customers_write" } as const;
 
 /** Server-wide endpoints: API info, cases, customers, users, groups, reference data, global tasks, modules. */
-export function manageRoutes(route: Route, S: () => IrisState, version: { iris: string; api: string }): void {
+export function manageRoutes(
+  route: Route,
+  S: () => IrisState,
+  version: { iris: string; apiMin: string; apiCurrent: string },
+): void {
   route("GET", "/api/ping", ANY, () => ({ message: "pong" }));
   route("GET", "/api/versions", ANY, () => ({
-    data: { iris_current: version.iris, api_min: "2.0.0", api_current: version.api },
+    data: { iris_current: version.iris, api_min: version.apiMin, api_current: version.apiCurrent },
   }));
 
   // Cases -------------------------------------------------------------------
