@@ -27,14 +27,16 @@ export function errorData(error: unknown): StepErrorData {
   if (error instanceof ExpressionError) {
     return { type: "ExpressionError", message: error.message, retryable: false };
   }
-  const e = error as { name?: string; kind?: string; message?: string };
+  const e = error as {
+    name?: string;
+    kind?: string;
+    message?: string;
+    toJSON?: () => Record<string, unknown>;
+  };
   if (e?.name === "ScriptError") {
-    return {
-      type: "ScriptError",
-      message: String(e.message),
-      retryable: e.kind === "timeout",
-      details: { kind: e.kind },
-    };
+    // The sandbox's ScriptError: kind, the script's own exception, line, traceback and logs go in details.
+    const { type: _type, message: _message, retryable, ...details } = e.toJSON?.() ?? { kind: e.kind };
+    return { type: "ScriptError", message: String(e.message), retryable: retryable === true, details };
   }
   if (e?.name === "TimeoutError" || e?.name === "AbortError") {
     return { type: "TimeoutError", message: String(e.message ?? "timed out"), retryable: true };

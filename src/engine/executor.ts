@@ -24,7 +24,7 @@ export interface ScriptRunnerLike {
       language: "python" | "javascript";
       code: string;
       input: unknown;
-      limits?: Record<string, unknown>;
+      limits?: { timeoutMs?: number; memoryMb?: number; maxOutputBytes?: number };
     },
     signal?: AbortSignal,
   ): Promise<{ output: unknown; logs?: unknown; durationMs?: number }>;
@@ -231,8 +231,14 @@ export class Engine {
   }
 
   /** Records a person's decision on the run's pending approval, then continues the run. */
-  async decide(runId: string, approved: boolean, by: string, comment?: string): Promise<RunOutcome> {
-    await this.#store.decideApproval(runId, { approved, by, comment, at: iso(this.#clock.now()) });
+  async decide(
+    runId: string,
+    approved: boolean,
+    by: string,
+    comment?: string,
+    key?: string,
+  ): Promise<RunOutcome> {
+    await this.#store.decideApproval(runId, { approved, by, comment, key, at: iso(this.#clock.now()) });
     return this.resume(runId);
   }
 
@@ -772,7 +778,11 @@ export class Engine {
   async #script(step: ScriptStep, input: unknown, signal: AbortSignal): Promise<unknown> {
     if (!this.#scripts)
       throw new StepFailure("ScriptError", "no script sandbox is configured for this engine");
-    const limits = step.limits ? { ...step.limits } : undefined;
+    const limits: { timeoutMs?: number; memoryMb?: number; maxOutputBytes?: number } = {};
+    // The step's timeout bounds the script itself too, so the sandbox kills it rather than leaving it running.
+    if (step.timeout) limits.timeoutMs = parseDuration(step.timeout, "timeout");
+    if (step.limits?.memory_mb) limits.memoryMb = step.limits.memory_mb;
+    if (step.limits?.output_bytes) limits.maxOutputBytes = step.limits.output_bytes;
     const result = await this.#scripts.run(
       { language: step.language, code: step.code, input, limits },
       signal,
