@@ -249,14 +249,12 @@ export function observableList(): {
   readonly items: Observable[];
 } {
   const items: Observable[] = [];
-  const seen = new Set<string>();
   return {
     items,
     add(name, type_id, value) {
       if (value === undefined || value === "") return;
-      const key = `${type_id}\u0000${value}`;
-      if (seen.has(key)) return;
-      seen.add(key);
+      // A finding holds a handful of observables: a scan beats hashing a key for each.
+      for (const item of items) if (item.value === value && item.type_id === type_id) return;
       items.push(observable(name, type_id, value));
     },
   };

@@ -193,7 +193,8 @@ export function normalizeCanaryIncident(incident: CanaryListingIncident): Detect
 
   const observables = observableList();
   const nodeId = text(flat.node_id);
-  if (nodeId || nodeName || (nodeHost && isIP(nodeHost) !== 0)) {
+  const nodeIp = nodeHost !== "" && isIP(nodeHost) !== 0 ? nodeHost : undefined;
+  if (nodeId || nodeName || nodeIp) {
     // The Canary's name is the hostname its personality presents on the network.
     const device: Device = { type_id: 1, type: DEVICE_TYPE[1] };
     if (nodeId) device.uid = nodeId;
@@ -201,7 +202,7 @@ export function normalizeCanaryIncident(incident: CanaryListingIncident): Detect
       device.name = nodeName;
       device.hostname = nodeName;
     }
-    if (nodeHost && isIP(nodeHost) !== 0) device.ip = nodeHost;
+    if (nodeIp) device.ip = nodeIp;
     const mac = text(flat.mac_address);
     if (mac && MAC.test(mac)) device.mac = mac;
     finding.device = device;
@@ -242,7 +243,10 @@ export function normalizeCanaryIncident(incident: CanaryListingIncident): Detect
       }
       if (data) evidence.data = data;
     }
-    if (Object.keys(evidence).length > 0) evidences.push(evidence);
+    // OCSF wants at least one artifact per evidence.
+    if (src || dst || evidence.user || evidence.file || evidence.http_request || evidence.data) {
+      evidences.push(evidence);
+    }
   }
   if (actor) finding.actor = actor;
   if (evidences.length > 0) {
