@@ -7,6 +7,8 @@ import { registerDemoCommand } from "./commands/demo.ts";
 import { registerIngestCommand } from "./commands/ingest.ts";
 import { registerLabCommand } from "./commands/lab.ts";
 import { registerOcsfCommands } from "./commands/ocsf.ts";
+import { registerRunCommand } from "./commands/run.ts";
+import { registerRunsCommands } from "./commands/runs.ts";
 import { registerSourceCommands } from "./commands/source.ts";
 import { EXIT, reportFailure } from "./failure.ts";
 
@@ -29,13 +31,16 @@ export function buildProgram(): Command {
   registerSourceCommands(program);
   registerIngestCommand(program);
   registerAlertCommands(program);
+  registerRunCommand(program);
+  registerRunsCommands(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: "user" });
-    return EXIT.ok;
+    // A command may report a partial failure (e.g. one source of several) by setting the exit code.
+    return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
