@@ -25,7 +25,12 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     for (const [index, vendor] of chosen.entries()) {
       const port = options.port ? options.port + index : 0;
       simulators.push(
-        await vendor.startSimulator({ host: options.host ?? "127.0.0.1", port, seed: options.seed }),
+        // Each simulator gets its own seed so no two vendors generate the same tokens or ids.
+        await vendor.startSimulator({
+          host: options.host ?? "127.0.0.1",
+          port,
+          seed: (options.seed ?? 1) * 1000 + index,
+        }),
       );
     }
   } catch (error) {
