@@ -29,7 +29,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         await vendor.startSimulator({
           host: options.host ?? "127.0.0.1",
           port,
-          seed: (options.seed ?? 1) * 1000 + index,
+          seed: (options.seed ?? 1) * 1000 + vendors.indexOf(vendor),
         }),
       );
     }
