@@ -183,9 +183,23 @@ describe("rampart CLI against rampart lab", () => {
   });
 });
 
-test("the demo runs a narrated Canary session", async () => {
-  const run = await rampart("demo");
+test("the demo ingests every source into OCSF and leaves a data dir to explore", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "rampart-demo-test-"));
+  const run = await rampart("--data-dir", dataDir, "demo");
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /Acknowledged it: the console now reports acknowledged=True/);
-  assert.match(run.stdout, /Bulk-acknowledged \d+ more incident/);
+  assert.match(run.stdout, /Saved 5 connections/);
+  assert.match(run.stdout, /Polled again: 0 new/);
+  assert.match(run.stdout, /canary +1 +60 /);
+  const listed = await rampart(
+    "--data-dir",
+    dataDir,
+    "alerts",
+    "list",
+    "--source",
+    "canary",
+    "--limit",
+    "1000",
+    "--json",
+  );
+  assert.equal(JSON.parse(listed.stdout).length, 60);
 });
