@@ -341,12 +341,23 @@ export class LeenState {
     return this.connections.find((c) => c.id === id);
   }
 
-  /** Adds `count` new alerts, spread over the connections, raised in the last few minutes. */
+  /**
+   * Adds `count` new alerts, spread over the connections, raised in the last few minutes. Leen
+   * stores each one now, so its change time (what `updatedSince` reads) is now, past every
+   * `updatedSince` so far, even though the IDP raised it minutes ago: otherwise a poller that
+   * asks for changes since the newest it has seen would never get it.
+   */
   generate(count: number): SimAlert[] {
     const out: SimAlert[] = [];
     for (let i = 0; i < count; i++) {
       const c = this.connections[i % this.connections.length]!;
-      out.push(...this.generateFor(c, 1, 10 * 60_000));
+      for (const alert of this.generateFor(c, 1, 10 * 60_000)) {
+        const at = this.#tick();
+        alert.updatedAt = at;
+        (alert.finding.metadata as Json).modified_time = at;
+        (alert.finding.metadata as Json).processed_time = at;
+        out.push(alert);
+      }
     }
     return out;
   }
