@@ -1,0 +1,152 @@
+import { defaultRegistry } from "../connectors/registry.ts";
+import { type Logger, NotFoundError } from "../connectors/sdk/index.ts";
+import { Engine, type RunEvent, type RunOutcome } from "../engine/executor.ts";
+import { type LoadedPlaybook, PlaybookError } from "../engine/load.ts";
+import { ConnectorCaller } from "../engine/operation-caller.ts";
+import { createScriptRunner } from "../engine/sandbox/index.ts";
+import { ConnectionStore } from "../store/connections.ts";
+import { openDatabase } from "../store/database.ts";
+import { SqlRunStore } from "../store/runs.ts";
+import { openSecretBox } from "../store/secrets.ts";
+import { EXIT, ExitCode, UsageError } from "./failure.ts";
+
+export interface EngineSession {
+  engine: Engine;
+  runs: SqlRunStore;
+  connections: ConnectionStore;
+}
+
+/** Opens the store in `dataDir`, builds an engine over it, runs `fn`, and closes everything. */
+export async function withEngine<T>(
+  dataDir: string,
+  options: { onEvent?: (event: RunEvent) => void; logger?: Logger },
+  fn: (session: EngineSession) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase({ dataDir });
+  const registry = defaultRegistry();
+  const connections = new ConnectionStore({
+    database,
+    connectors: registry,
+    secrets: openSecretBox({ dataDir }),
+  });
+  const caller = new ConnectorCaller({
+    catalog: registry,
+    connection: async (name) => {
+      try {
+        return await connections.get(name);
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }
+    },
+    client: { logger: options.logger },
+  });
+  const scripts = createScriptRunner();
+  const runs = new SqlRunStore(database);
+  const engine = new Engine({
+    store: runs,
+    catalog: registry,
+    caller,
+    scripts,
+    logger: options.logger,
+    onEvent: options.onEvent,
+  });
+  try {
+    return await fn({ engine, runs, connections });
+  } finally {
+    await scripts.close();
+    await caller.close();
+    await database.close();
+  }
+}
+
+/**
+ * Binds each connection alias of a playbook to a saved connection: `--connection alias=name` first,
+ * else a saved connection named like the alias, else the only saved connection of that connector.
+ */
+export async function bindConnections(
+  playbook: LoadedPlaybook,
+  flags: string[],
+  connections: ConnectionStore,
+): Promise<Record<string, string>> {
+  const bindings: Record<string, string> = {};
+  for (const flag of flags) {
+    const match = /^([^=]+)=(.+)$/.exec(flag);
+    if (!match) throw new UsageError(`--connection ${flag}: expected alias=name`);
+    bindings[match[1]!.trim()] = match[2]!.trim();
+  }
+  const saved = await connections.list();
+  for (const [alias, { connector }] of Object.entries(playbook.definition.connections ?? {})) {
+    if (bindings[alias]) continue;
+    const named = saved.find((c) => c.name === alias && c.connector === connector);
+    const ofConnector = saved.filter((c) => c.connector === connector);
+    if (named) bindings[alias] = named.name;
+    else if (ofConnector.length === 1) bindings[alias] = ofConnector[0]!.name;
+    else {
+      const choices = ofConnector.map((c) => c.name).join(", ");
+      throw new UsageError(
+        `connection "${alias}" (${connector}) needs --connection ${alias}=<name>` +
+          (choices
+            ? `; saved ${connector} connections: ${choices}`
+            : `; save one with rampart connection add`),
+      );
+    }
+  }
+  return bindings;
+}
+
+/** Prints a playbook's problems one per line (file:line:col: sentence) and exits 2. */
+export function reportPlaybookError(error: unknown): never {
+  if (!(error instanceof PlaybookError)) throw error;
+  for (const issue of error.issues) {
+    process.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
+  }
+  throw new ExitCode(EXIT.invalidInput);
+}
+
+const MARK: Record<string, string> = {
+  running: "…",
+  waiting: "⏸",
+  succeeded: "✓",
+  failed: "✗",
+  retrying: "↻",
+  interrupted: "!",
+  replayed: "=",
+};
+
+/** One line per step transition, as the engine reports it. */
+export function eventPrinter(write: (line: string) => void): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type === "run") {
+      write(`run ${event.runId} ${event.playbook}: ${event.status}`);
+      return;
+    }
+    const parts = [`  ${MARK[event.status] ?? "·"} ${event.key} (${event.stepType})`, event.status];
+    if (event.attempt > 1) parts.push(`attempt ${event.attempt}`);
+    if (event.httpStatus) parts.push(`HTTP ${event.httpStatus}`);
+    if (event.durationMs !== undefined) parts.push(`${event.durationMs}ms`);
+    if (event.error) parts.push(`${event.error.type}: ${event.error.message}`);
+    write(parts.join("  "));
+  };
+}
+
+/** Prints a run's outcome (JSON on stdout with --json) and fails the command when the run failed. */
+export function printOutcome(outcome: RunOutcome, json: boolean | undefined): void {
+  if (json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+  else if (outcome.status === "waiting") {
+    for (const w of outcome.waiting) {
+      const message = typeof w.message === "string" ? w.message : JSON.stringify(w.message);
+      process.stdout.write(
+        `waiting for approval of ${w.key} until ${w.deadline}${message ? `: ${message}` : ""}\n`,
+      );
+    }
+    process.stdout.write(
+      `decide with: rampart runs approve ${outcome.runId}  |  rampart runs reject ${outcome.runId}\n`,
+    );
+  } else {
+    if (outcome.message) process.stdout.write(`message: ${outcome.message}\n`);
+    if (outcome.error) process.stdout.write(`error: ${outcome.error.type}: ${outcome.error.message}\n`);
+    process.stdout.write(`outputs: ${JSON.stringify(outcome.outputs, null, 2)}\n`);
+  }
+  if (outcome.status === "failed" || outcome.status === "cancelled") throw new ExitCode(EXIT.failed);
+}
