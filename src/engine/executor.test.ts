@@ -11,6 +11,7 @@ import { SqlRunStore } from "../store/runs.ts";
 import type { Clock } from "./clock.ts";
 import { Engine, type EngineOptions, type RunEvent } from "./executor.ts";
 import { ConnectorCaller } from "./operation-caller.ts";
+import { createScriptRunner, type ScriptRunner } from "./sandbox/index.ts";
 
 interface SimState {
   incidents: Array<{ id: string; acknowledged: string }>;
@@ -44,6 +45,7 @@ describe("engine", () => {
   let caller: ConnectorCaller;
   let events: RunEvent[];
   let config: Record<string, unknown>;
+  let scripts: ScriptRunner;
 
   const write = (name: string, text: string): string => {
     const path = join(root, name);
@@ -55,6 +57,7 @@ describe("engine", () => {
       store,
       catalog: defaultRegistry(),
       caller,
+      scripts,
       onEvent: (e) => events.push(e),
       ...options,
     });
@@ -64,6 +67,7 @@ describe("engine", () => {
     root = mkdtempSync(join(tmpdir(), "rampart-engine-"));
     database = await openDatabase({ dataDir: join(root, "data") });
     store = new SqlRunStore(database);
+    scripts = createScriptRunner({ poolSize: { python: 1, javascript: 1 } });
     sim = await startCanarySimulator({ seed: 3 });
     // One HTTP attempt per call, so step retries are what the tests see.
     config = { ...sim.config, max_attempts: 1 };
@@ -79,6 +83,7 @@ describe("engine", () => {
   });
   after(async () => {
     await caller.close();
+    await scripts.close();
     await sim.close();
     await database.close();
     rmSync(root, { recursive: true, force: true });
@@ -534,5 +539,104 @@ steps:
     });
     assert.ok(record.includes("[REDACTED]"));
     assert.ok(!record.includes(token), "the auth token is in the run record");
+  });
+
+  test("script steps run Python and JavaScript in the sandbox on mapped input; a script error takes on_failure", async () => {
+    const path = write(
+      "scripts.yaml",
+      `
+name: scripts
+outputs:
+  py: "=steps.py.output"
+  js: "=steps.js.output"
+  failed: "=steps.broken.error.type"
+start: py
+steps:
+  py:
+    type: script
+    language: python
+    code: |
+      def main(input):
+          return {"ips": sorted(set(input["ips"])), "count": len(input["ips"])}
+    input: { ips: "=inputs.ips" }
+    on_success: js
+  js:
+    type: script
+    language: javascript
+    code: |
+      function main(input) { return input.ips.map((ip) => ip + "/32"); }
+    input: { ips: "=steps.py.output.ips" }
+    on_success: broken
+  broken:
+    type: script
+    language: python
+    code: |
+      def main(input):
+          return input["missing"]
+    on_failure: handled
+  handled:
+    type: end
+    status: success
+`,
+    );
+    const outcome = await engine().start(path, { inputs: { ips: ["10.0.0.2", "10.0.0.1", "10.0.0.2"] } });
+    assert.equal(outcome.status, "succeeded", JSON.stringify(outcome.error));
+    assert.deepEqual(outcome.outputs, {
+      py: { ips: ["10.0.0.1", "10.0.0.2"], count: 3 },
+      js: ["10.0.0.1/32", "10.0.0.2/32"],
+      failed: "ScriptError",
+    });
+    const broken = (await store.steps(outcome.runId)).find((s) => s.key === "broken")!;
+    assert.equal(broken.status, "failed");
+    assert.equal((broken.error!.details as { kind: string }).kind, "exception");
+  });
+
+  test("a step that overruns its timeout fails with a retryable TimeoutError, retried before on_failure", async () => {
+    const path = write(
+      "slow.yaml",
+      `
+name: slow
+outputs:
+  why: "=steps.nap.error.type"
+start: nap
+steps:
+  nap:
+    type: wait
+    duration: 1h
+    timeout: 20ms
+    retry: { max_attempts: 2, backoff: { initial: 1ms } }
+    on_failure: gave_up
+  gave_up:
+    type: transform
+    output: gave up
+`,
+    );
+    const outcome = await engine().start(path);
+    assert.equal(outcome.status, "succeeded");
+    assert.deepEqual(outcome.outputs, { why: "TimeoutError" });
+    assert.deepEqual(
+      (await store.steps(outcome.runId)).map((s) => [s.key, s.attempt, s.status]),
+      [
+        ["nap", 1, "failed"],
+        ["nap", 2, "failed"],
+        ["gave_up", 1, "succeeded"],
+      ],
+    );
+  });
+
+  test("rerun starts the playbook again with the same inputs and connections", async () => {
+    const path = write("branch.yaml", statusBranching);
+    const [incident] = (await simState()).incidents;
+    const first = await engine().start(path, {
+      inputs: { incident: incident!.id },
+      connections: { canary: "lab-canary" },
+    });
+    const again = await engine().rerun(first.runId);
+    assert.notEqual(again.runId, first.runId);
+    assert.equal(again.status, "succeeded");
+    const run = await store.getRun(again.runId);
+    assert.equal(run!.rerunOf, first.runId);
+    assert.deepEqual(run!.inputs, { incident: incident!.id });
+    assert.deepEqual(run!.connections, { canary: "lab-canary" });
   });
 });
