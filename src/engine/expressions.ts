@@ -65,10 +65,13 @@ export class Expressions {
 
   /** Evaluates one expression over the scope; `undefined` (no match) becomes null. */
   async evaluate(text: string, scope: Scope): Promise<unknown> {
+    return normalize(await this.#evaluateRaw(text, scope));
+  }
+
+  async #evaluateRaw(text: string, scope: Scope): Promise<unknown> {
     const compiled = this.compile(text);
     try {
-      const value = await compiled.evaluate(scope);
-      return normalize(value);
+      return await compiled.evaluate(scope);
     } catch (error) {
       if (error instanceof ExpressionError) throw error;
       const e = error as jsonata.JsonataError;
@@ -84,7 +87,15 @@ export class Expressions {
     if (Array.isArray(value)) return Promise.all(value.map((item) => this.map(item, scope)));
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) out[key] = await this.map(item, scope);
+      for (const [key, item] of Object.entries(value)) {
+        // A field whose expression matches nothing is left out, so optional inputs stay optional.
+        const text = expressionOf(item);
+        if (text === undefined) out[key] = await this.map(item, scope);
+        else {
+          const raw = await this.#evaluateRaw(text, scope);
+          if (raw !== undefined) out[key] = normalize(raw);
+        }
+      }
       return out;
     }
     return value;
