@@ -276,25 +276,7 @@ export class ConnectorClient {
   }
 
   #httpError(res: HttpResponse, op: Operation): RampartError {
-    const own = this.connector.error?.(res, op);
-    if (own) {
-      bodyOfError.set(own, res.body);
-      return own;
-    }
-    const vendorMessage = this.connector.errorMessage?.(res.body) ?? defaultErrorMessage(res.body);
-    const what = `${this.connector.name}.${op.name}`;
-    const message = `${what}: HTTP ${res.status}${vendorMessage ? `: ${vendorMessage}` : ""}`;
-    const options = { status: res.status, details: { vendorMessage } };
-    let error: RampartError;
-    if (res.status === 401 || res.status === 403) error = new AuthError(message, options);
-    else if (res.status === 404) error = new NotFoundError(message, options);
-    else if (res.status === 429) {
-      error = new RateLimitedError(message, {
-        ...options,
-        retryAfterMs: parseRetryAfter(res.headers["retry-after"], this.#now()),
-      });
-    } else if (res.status === 400 || res.status === 422) error = new ValidationError(message, options);
-    else error = new UpstreamError(message, options);
+    const error = httpErrorOf(this.connector, op, res, this.#now());
     bodyOfError.set(error, res.body);
     return error;
   }
@@ -328,6 +310,35 @@ export class ConnectorClient {
     if (body !== undefined) bodyOfError.set(safe, body);
     return safe;
   }
+}
+
+/**
+ * The typed error for a vendor's HTTP error reply: the connector's own mapping first, else
+ * 401/403 AuthError, 404 NotFoundError, 429 RateLimitedError (with Retry-After), 400/422
+ * ValidationError, anything else UpstreamError. Test harnesses use it to fail stubbed replies alike.
+ */
+export function httpErrorOf(
+  connector: Connector,
+  op: Operation,
+  res: HttpResponse,
+  now: number,
+): RampartError {
+  const own = connector.error?.(res, op);
+  if (own) return own;
+  const vendorMessage = connector.errorMessage?.(res.body) ?? defaultErrorMessage(res.body);
+  const what = `${connector.name}.${op.name}`;
+  const message = `${what}: HTTP ${res.status}${vendorMessage ? `: ${vendorMessage}` : ""}`;
+  const options = { status: res.status, details: { vendorMessage } };
+  if (res.status === 401 || res.status === 403) return new AuthError(message, options);
+  if (res.status === 404) return new NotFoundError(message, options);
+  if (res.status === 429) {
+    return new RateLimitedError(message, {
+      ...options,
+      retryAfterMs: parseRetryAfter(res.headers["retry-after"], now),
+    });
+  }
+  if (res.status === 400 || res.status === 422) return new ValidationError(message, options);
+  return new UpstreamError(message, options);
 }
 
 /** A page size (and offset start) the caller put in the input wins over the operation's default. */
