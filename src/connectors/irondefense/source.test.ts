@@ -5,13 +5,19 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pollSource } from "../../ingest/poll-source.ts";
 import { type Database, openDatabase } from "../../store/database.ts";
+import { StoredInbox } from "../../store/inbox.ts";
 import { SourceStore } from "../../store/sources.ts";
 import { type ConnectorClient, createClient } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
 import { ironDefense } from "./connector.ts";
 import { vendor } from "./index.ts";
 import { startIronDefenseSimulator } from "./simulator.ts";
-import { alertIdsOf, type IronDefenseCheckpoint, RECONCILE_EVERY_MS } from "./source.ts";
+import {
+  alertIdsOf,
+  type IronDefenseCheckpoint,
+  ironDefenseAlertSource,
+  RECONCILE_EVERY_MS,
+} from "./source.ts";
 
 test("a page of notifications names each alert once and leaves deleted alerts out", () => {
   const alert = (id: string) => ({ id, category: "C2" });
@@ -93,4 +99,37 @@ test("hourly reconciliation stores a change whose notification another consumer 
   const after = await checkpoint();
   assert.equal(after.reconciledAt, clock);
   assert.ok(Date.parse(after.updatedSince!) > newest);
+});
+
+test("the full load misses no alert when one it already read changes between its pages", async () => {
+  const own = await startIronDefenseSimulator({ seed: 43 });
+  const reader = createClient(ironDefense, own.config);
+  const editor = createClient(ironDefense, own.config);
+  try {
+    const inbox = new StoredInbox(database.db, "iron-full-load");
+    const pages = ironDefenseAlertSource.poll({
+      client: reader,
+      checkpoint: undefined,
+      inbox,
+      now: Date.now,
+    });
+    const seen = new Set<string>();
+    let changed: string | undefined;
+    for await (const page of pages) {
+      const ids = page.alerts.map((raw) => ironDefenseAlertSource.alertId(raw));
+      for (const id of ids) seen.add(id);
+      // After the first page of the listing, an analyst touches its oldest alert: it moves to the end.
+      if (changed === undefined && ids.length > 0) {
+        changed = ids[0]!;
+        await editor.call("CommentOnAlert", { alert_id: changed, comment: "seen" });
+      }
+    }
+    const all = (await (await fetch(`${own.url}/__sim/state`)).json()) as { alerts: Array<{ id: string }> };
+    assert.equal(all.alerts.length, 120);
+    assert.deepEqual([...seen].sort(), all.alerts.map((a) => a.id).sort());
+    assert.equal((await inbox.pending()).length, 1, "the drained page is kept until committed");
+  } finally {
+    await Promise.all([reader.close(), editor.close()]);
+    await own.close();
+  }
 });

@@ -127,37 +127,33 @@ export const ironDefenseAlertSource: AlertSource<IronDefenseCheckpoint> = {
       yield { alerts, checkpoint, inboxIds: [savedId] } satisfies SourcePage<IronDefenseCheckpoint>;
     }
 
-    // (c) Reconciliation: the first time a full load, then hourly, oldest change first so the
-    // checkpoint of each committed page is safe to resume from.
+    // (c) Reconciliation: the first time a full load, then hourly. Keyset paging on `updated`,
+    // oldest first: an alert changed meanwhile moves behind the keyset instead of shifting the
+    // others past an offset, and the checkpoint of each committed page is safe to resume from.
     if (checkpoint.reconciledAt !== undefined && now() - checkpoint.reconciledAt < RECONCILE_EVERY_MS) return;
     const startedAt = now();
-    const filter = checkpoint.updatedSince
-      ? { updated: { start: checkpoint.updatedSince, end: END_OF_TIME } }
-      : {};
-    let finished = false;
-    for await (const page of client.pages("GetAlerts", {
-      ...filter,
-      sort: "updated",
-      constraint: { limit: IDS_PER_CALL },
-    })) {
-      const { alerts, constraint } = page as {
-        alerts: IronDefenseAlert[];
-        constraint?: { offset?: number; total?: number };
-      };
-      let updatedSince = checkpoint.updatedSince;
-      for (const alert of alerts) updatedSince = later(updatedSince, alert.updated);
-      const last =
-        alerts.length < IDS_PER_CALL ||
-        (typeof constraint?.total === "number" &&
-          (constraint.offset ?? 0) + alerts.length >= constraint.total);
-      finished ||= last;
+    let since = checkpoint.updatedSince;
+    /** Alerts already read whose `updated` equals `since` (the inclusive bound returns them first). */
+    let skip = 0;
+    for (;;) {
+      const { output } = await client.call<{ alerts: IronDefenseAlert[] }>("GetAlerts", {
+        ...(since === undefined ? {} : { updated: { start: since, end: END_OF_TIME } }),
+        sort: "updated",
+        constraint: { limit: IDS_PER_CALL, offset: skip },
+      });
+      const alerts = output.alerts;
+      const previous = since;
+      for (const alert of alerts) since = later(since, alert.updated);
+      const ties = alerts.filter((alert) => alert.updated === since).length;
+      skip = since === previous ? skip + alerts.length : ties;
+      const finished = alerts.length < IDS_PER_CALL;
       checkpoint = {
-        ...(updatedSince === undefined ? {} : { updatedSince }),
+        ...(since === undefined ? {} : { updatedSince: since }),
         ...(finished ? { reconciledAt: startedAt } : {}),
       };
       yield { alerts: await withEvents(client, alerts), checkpoint };
+      if (finished) return;
     }
-    if (!finished) yield { alerts: [], checkpoint: { ...checkpoint, reconciledAt: startedAt } };
   },
   alertId: (raw) => String((raw as IronDefenseAlertRecord).alert.id),
   normalize: (raw) => {
