@@ -10,6 +10,7 @@ import { registerOcsfCommands } from "./commands/ocsf.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerRunsCommands } from "./commands/runs.ts";
 import { registerSourceCommands } from "./commands/source.ts";
+import { registerTestCommand } from "./commands/test.ts";
 import { EXIT, reportFailure } from "./failure.ts";
 
 /** Builds the `rampart` command line. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerAlertCommands(program);
   registerRunCommand(program);
   registerRunsCommands(program);
+  registerTestCommand(program);
   return program;
 }
 

@@ -67,7 +67,7 @@ export interface LoadOptions {
   read?: (path: string) => Promise<string>;
 }
 
-type Segment = string | number;
+export type Segment = string | number;
 
 /** Reads, parses and checks a playbook and everything it calls; throws a PlaybookError listing every issue. */
 export async function loadPlaybook(path: string, options: LoadOptions): Promise<LoadedPlaybook> {
@@ -425,14 +425,16 @@ function findCycle(start: string, edges: Map<string, string[]>): string[] | unde
   return visit(start);
 }
 
-function describeSchemaError(
+/** A JSON Schema error as a sentence about the YAML value it concerns (`root` names the whole file). */
+export function describeSchemaError(
   error: ErrorObject,
+  root = "the playbook",
 ): { path: Segment[]; message: string; onKey?: boolean } | undefined {
   const path: Segment[] = error.instancePath
     .split("/")
     .slice(1)
     .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
-  const where = dotted(path) || "the playbook";
+  const where = dotted(path) || root;
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "additionalProperties": {
@@ -473,7 +475,7 @@ function describeSchemaError(
 }
 
 /** Offset in the source of the node at `path` (or of its key), or of the deepest ancestor that exists. */
-function locate(root: Node | null, path: Segment[], onKey: boolean): number {
+export function locate(root: Node | null, path: Segment[], onKey: boolean): number {
   let node: unknown = root;
   let offset = (root as { range?: number[] } | null)?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
@@ -497,11 +499,13 @@ function locate(root: Node | null, path: Segment[], onKey: boolean): number {
   return offset;
 }
 
-function dotted(path: Segment[]): string {
+/** `steps.fetch.branches[0].when` */
+export function dotted(path: Segment[]): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
-function displayPath(path: string): string {
+/** A path relative to the working directory when it is below it. */
+export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel.startsWith("..") ? path : rel;
 }

@@ -1,0 +1,72 @@
+import type { Command } from "commander";
+import { defaultRegistry, vendors } from "../../connectors/registry.ts";
+import { displayPath } from "../../engine/load.ts";
+import { createScriptRunner } from "../../engine/sandbox/index.ts";
+import { type CaseResult, findTestFiles, runCase } from "../../engine/testing/harness.ts";
+import { formatCase, summary } from "../../engine/testing/report.ts";
+import { loadTestFile, TestFileError } from "../../engine/testing/test-file.ts";
+import { EXIT, ExitCode, UsageError } from "../failure.ts";
+import { eventPrinter } from "../run-engine.ts";
+
+export function registerTestCommand(program: Command): void {
+  program
+    .command("test <paths...>")
+    .description(
+      "Run the test cases written beside playbooks (<name>.test.yaml): a directory runs every *.test.yaml under it",
+    )
+    .option("--filter <text>", "only cases whose name contains this text")
+    .option("--verbose", "show each case's steps as they happen")
+    .action(async (paths: string[], options: { filter?: string; verbose?: boolean }) => {
+      const files: string[] = [];
+      for (const target of paths) {
+        try {
+          files.push(...(await findTestFiles(target)));
+        } catch (error) {
+          throw new UsageError(
+            `${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          );
+        }
+      }
+      if (files.length === 0) throw new UsageError(`no *.test.yaml under ${paths.join(", ")}`);
+      const write = (line: string) => process.stdout.write(`${line}\n`);
+      const catalog = defaultRegistry();
+      const scripts = createScriptRunner();
+      const results: CaseResult[] = [];
+      let invalid = false;
+      try {
+        for (const path of files) {
+          let file: Awaited<ReturnType<typeof loadTestFile>>;
+          try {
+            file = await loadTestFile(path, catalog);
+          } catch (error) {
+            if (!(error instanceof TestFileError)) throw error;
+            invalid = true;
+            for (const issue of error.issues)
+              process.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
+            continue;
+          }
+          const shown = displayPath(file.path);
+          for (const testCase of file.definition.cases) {
+            if (options.filter && !testCase.name.includes(options.filter)) continue;
+            const result = await runCase(file, testCase, {
+              catalog,
+              scripts,
+              startSimulator: async (connector, { seed }) => {
+                const vendor = vendors.find((v) => v.connector.name === connector);
+                if (!vendor) throw new Error(`no simulator for connector ${connector}`);
+                return vendor.startSimulator({ host: "127.0.0.1", port: 0, seed });
+              },
+              onEvent: options.verbose ? eventPrinter((line) => write(`    ${line}`)) : undefined,
+            });
+            results.push(result);
+            for (const line of formatCase(shown, result)) write(line);
+          }
+        }
+      } finally {
+        await scripts.close();
+      }
+      write(summary(results));
+      if (invalid) throw new ExitCode(EXIT.invalidInput);
+      if (results.some((r) => !r.passed)) throw new ExitCode(EXIT.failed);
+    });
+}
