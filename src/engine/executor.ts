@@ -71,6 +71,12 @@ export interface StartOptions {
   connections?: Record<string, string>;
   alert?: unknown;
   rerunOf?: string;
+  /**
+   * The new run's id (default random). Starting again with the id of a run that exists starts
+   * nothing: it reports that run (resuming it first when its executor is gone), so a caller that
+   * derives the id from what caused the run can retry its start after a crash without doubling it.
+   */
+  runId?: string;
 }
 
 export interface WaitingApproval {
@@ -158,14 +164,19 @@ export class Engine {
 
   /** Loads and checks a playbook, records a new run, and executes it until it finishes or waits. */
   async start(path: string, options: StartOptions = {}): Promise<RunOutcome> {
+    if (options.runId) {
+      const existing = await this.#store.getRun(options.runId);
+      if (existing) return this.#existing(existing);
+    }
     const playbook = await loadPlaybook(path, { catalog: this.#catalog });
     const connections = this.#checkBindings(playbook, options.connections ?? {});
     // Opening the connections first refuses a missing one before anything is recorded.
     const redactor = await this.#redactor(playbook, connections);
     const inputs = redactor.value(this.#checkInputs(playbook, options.inputs ?? {}));
     const now = this.#clock.now();
-    const run = await this.#store.createRun({
-      id: randomUUID(),
+    const id = options.runId ?? randomUUID();
+    const created = this.#store.createRun({
+      id,
       playbookName: playbook.definition.name,
       playbookPath: playbook.path,
       playbookHash: playbook.hash,
@@ -178,8 +189,30 @@ export class Engine {
       leaseUntil: iso(now + this.#leaseMs),
       createdAt: iso(now),
     });
+    let run: RunRecord;
+    try {
+      run = await created;
+    } catch (error) {
+      // Another process created the same id meanwhile: its run is the one.
+      const existing = options.runId ? await this.#store.getRun(id) : undefined;
+      if (existing) return this.#existing(existing);
+      throw error;
+    }
     this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "started" });
     return this.#execute(run, playbook);
+  }
+
+  /** What a start with the id of an existing run reports: the run, continued first if it was orphaned. */
+  async #existing(run: RunRecord): Promise<RunOutcome> {
+    if (run.status === "running" && this.#orphaned(run, iso(this.#clock.now()))) return this.resume(run.id);
+    return outcomeOf(run, []);
+  }
+
+  #orphaned(run: RunRecord, now: string): boolean {
+    return (
+      run.status === "running" &&
+      (!run.owner || (run.leaseUntil ?? "") < now || !this.#isOwnerAlive(run.owner))
+    );
   }
 
   /** Continues an unfinished run from its last finished step (after a crash, a decision or a restart). */
@@ -216,9 +249,7 @@ export class Engine {
     const outcomes: RunOutcome[] = [];
     const now = iso(this.#clock.now());
     for (const run of await this.#store.unfinishedRuns()) {
-      const orphan =
-        run.status === "running" &&
-        (!run.owner || (run.leaseUntil ?? "") < now || !this.#isOwnerAlive(run.owner));
+      const orphan = this.#orphaned(run, now);
       const due = run.status === "waiting" && (await this.#approvalDue(run.id));
       if (!orphan && !due) continue;
       try {
