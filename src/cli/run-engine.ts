@@ -5,7 +5,7 @@ import { type LoadedPlaybook, PlaybookError } from "../engine/load.ts";
 import { ConnectorCaller } from "../engine/operation-caller.ts";
 import { createScriptRunner } from "../engine/sandbox/index.ts";
 import { ConnectionStore } from "../store/connections.ts";
-import { openDatabase } from "../store/database.ts";
+import { type Database, openDatabase } from "../store/database.ts";
 import { SqlRunStore } from "../store/runs.ts";
 import { openSecretBox } from "../store/secrets.ts";
 import { EXIT, ExitCode, UsageError } from "./failure.ts";
@@ -14,6 +14,8 @@ export interface EngineSession {
   engine: Engine;
   runs: SqlRunStore;
   connections: ConnectionStore;
+  /** The one database handle of the process, for anything else the command needs (alerts, sources). */
+  database: Database;
 }
 
 /** Opens the store in `dataDir`, builds an engine over it, runs `fn`, and closes everything. */
@@ -52,7 +54,7 @@ export async function withEngine<T>(
     onEvent: options.onEvent,
   });
   try {
-    return await fn({ engine, runs, connections });
+    return await fn({ engine, runs, connections, database });
   } finally {
     await scripts.close();
     await caller.close();

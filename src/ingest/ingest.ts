@@ -38,13 +38,13 @@ export class Ingestor {
   async run(
     signal: AbortSignal,
     names?: readonly string[],
-    onTick?: (reports: PollReport[]) => void,
+    onTick?: (reports: PollReport[]) => void | Promise<void>,
   ): Promise<void> {
     const now = this.#options.now ?? Date.now;
     while (!signal.aborted) {
       const sources = (await this.#sources.list()).filter((s) => !names || names.includes(s.name));
       const due = sources.filter((s) => s.nextPollAt <= now());
-      if (due.length > 0) onTick?.(await Promise.all(due.map((source) => this.#poll(source))));
+      if (due.length > 0) await onTick?.(await Promise.all(due.map((source) => this.#poll(source))));
       const refreshed = (await this.#sources.list()).filter((s) => !names || names.includes(s.name));
       const next = Math.min(...refreshed.map((s) => s.nextPollAt), now() + 60_000);
       await sleep(Math.max(50, next - now()), signal);

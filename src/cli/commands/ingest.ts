@@ -2,9 +2,11 @@ import type { Command } from "commander";
 import { vendors } from "../../connectors/registry.ts";
 import { Ingestor } from "../../ingest/ingest.ts";
 import type { PollReport } from "../../ingest/poll-source.ts";
+import { TriggerMatcher } from "../../ingest/triggers.ts";
 import { dataDirOf } from "../connection-store.ts";
+import { withEngine } from "../run-engine.ts";
 import { table } from "../table.ts";
-import { withWorkspace } from "../workspace.ts";
+import { dispatcherOf, playbooksDirOf, triggersOf, triggerTable } from "../triggers.ts";
 
 function line(report: PollReport): string {
   const counts = `${report.new} new, ${report.updated} updated, ${report.unchanged} unchanged`;
@@ -21,53 +23,91 @@ export function registerIngestCommand(program: Command): void {
     )
     .option("--once", "poll every source once and exit")
     .option("--source <name...>", "only these sources")
-    .option("--json", "print the reports as JSON (with --once)")
-    .action(async (options: { once?: boolean; source?: string[]; json?: boolean }, command: Command) => {
-      await withWorkspace(dataDirOf(command), async ({ database, connections }) => {
-        const progress = !options.json && process.stderr.isTTY;
-        const ingestor = new Ingestor({
-          db: database.db,
-          vendors,
-          connectionConfig: async (name) => (await connections.get(name)).config,
-          onPage: (report) => {
-            if (progress) process.stderr.write(`\r${line(report)}\x1b[K`);
-          },
-        });
-        try {
-          if (options.once) {
-            const reports = await ingestor.once(options.source);
-            if (progress) process.stderr.write("\r\x1b[K");
-            if (options.json) console.log(JSON.stringify(reports, null, 2));
-            else if (reports.length === 0) console.log("no sources; add one with rampart source add");
-            else {
-              console.log(
-                table(
-                  ["SOURCE", "PAGES", "NEW", "UPDATED", "UNCHANGED", "ERROR"],
-                  reports.map((r) => [
-                    r.source,
-                    String(r.pages),
-                    String(r.new),
-                    String(r.updated),
-                    String(r.unchanged),
-                    r.error ? `${r.error.type}: ${r.error.message}` : "",
-                  ]),
-                ),
-              );
-            }
-            if (reports.some((r) => r.error)) process.exitCode = 1;
-            return;
+    .option(
+      "--playbooks <dir>",
+      "start runs of the playbooks in this folder whose alert trigger matches a new alert (default ./playbooks when it exists)",
+    )
+    .option("--json", "print the sources' reports as JSON (with --once); trigger reports go to stderr")
+    .action(
+      async (
+        options: { once?: boolean; source?: string[]; json?: boolean; playbooks?: string },
+        command: Command,
+      ) => {
+        const dir = playbooksDirOf(options.playbooks);
+        const triggers = await triggersOf(dir);
+        // With --json, stdout carries only the JSON; everything else goes to stderr.
+        const say = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
+        await withEngine(dataDirOf(command), {}, async (session) => {
+          const { database, connections } = session;
+          const progress = !options.json && process.stderr.isTTY;
+          const matcher = new TriggerMatcher({ triggers });
+          const dispatcher = dispatcherOf(session, options.json ? undefined : (l) => say(`  ${l}`));
+          if (dir) {
+            say(
+              triggers.length > 0
+                ? `${triggers.length} alert trigger(s) from ${dir}: ${triggers.map((t) => t.name).join(", ")}`
+                : `no alert triggers in ${dir}`,
+            );
           }
-          const stop = new AbortController();
-          process.once("SIGINT", () => stop.abort());
-          process.once("SIGTERM", () => stop.abort());
-          console.log("ingesting; Ctrl-C to stop");
-          await ingestor.run(stop.signal, options.source, (reports) => {
-            if (progress) process.stderr.write("\r\x1b[K");
-            for (const report of reports) console.log(`${new Date().toISOString()} ${line(report)}`);
+          const dispatch = async () => {
+            const reports = await dispatcher.dispatch();
+            if (reports.length > 0) say(triggerTable(reports));
+            return reports;
+          };
+          // Runs a crashed ingest left behind first, then the triggers it committed but never started.
+          await session.engine.resumeOrphans();
+          const leftOver = await dispatch();
+          const ingestor = new Ingestor({
+            db: database.db,
+            vendors,
+            connectionConfig: async (name) => (await connections.get(name)).config,
+            onNewAlerts: triggers.length > 0 ? matcher.onNewAlerts : undefined,
+            onPage: (report) => {
+              if (progress) process.stderr.write(`\r${line(report)}\x1b[K`);
+            },
           });
-        } finally {
-          await ingestor.close();
-        }
-      });
-    });
+          try {
+            if (options.once) {
+              const reports = await ingestor.once(options.source);
+              if (progress) process.stderr.write("\r\x1b[K");
+              if (options.json) console.log(JSON.stringify(reports, null, 2));
+              else if (reports.length === 0) console.log("no sources; add one with rampart source add");
+              else {
+                console.log(
+                  table(
+                    ["SOURCE", "PAGES", "NEW", "UPDATED", "UNCHANGED", "ERROR"],
+                    reports.map((r) => [
+                      r.source,
+                      String(r.pages),
+                      String(r.new),
+                      String(r.updated),
+                      String(r.unchanged),
+                      r.error ? `${r.error.type}: ${r.error.message}` : "",
+                    ]),
+                  ),
+                );
+              }
+              const started = await dispatch();
+              if (triggers.length > 0 && started.length === 0 && leftOver.length === 0)
+                say("no alert triggered a playbook");
+              // A trigger that cannot start (e.g. no saved connection for one of its aliases) stays pending
+              // and is reported above; it is not an ingestion failure.
+              if (reports.some((r) => r.error)) process.exitCode = 1;
+              return;
+            }
+            const stop = new AbortController();
+            process.once("SIGINT", () => stop.abort());
+            process.once("SIGTERM", () => stop.abort());
+            console.log("ingesting; Ctrl-C to stop");
+            await ingestor.run(stop.signal, options.source, async (reports) => {
+              if (progress) process.stderr.write("\r\x1b[K");
+              for (const report of reports) console.log(`${new Date().toISOString()} ${line(report)}`);
+              await dispatch();
+            });
+          } finally {
+            await ingestor.close();
+          }
+        });
+      },
+    );
 }

@@ -8,6 +8,7 @@ import { dataDirOf } from "../connection-store.ts";
 import { UsageError } from "../failure.ts";
 import { eventPrinter, printOutcome, withEngine } from "../run-engine.ts";
 import { table } from "../table.ts";
+import { dispatcherOf, triggerTable } from "../triggers.ts";
 
 const STATUSES: RunStatus[] = ["running", "waiting", "succeeded", "failed", "cancelled"];
 
@@ -39,8 +40,8 @@ export function registerRunsCommands(program: Command): void {
         }
         console.log(
           table(
-            ["ID", "PLAYBOOK", "STATUS", "CREATED", "FINISHED"],
-            list.map((r) => [r.id, r.playbookName, r.status, r.createdAt, r.finishedAt ?? ""]),
+            ["ID", "PLAYBOOK", "STATUS", "CREATED", "FINISHED", "ALERT"],
+            list.map((r) => [r.id, r.playbookName, r.status, r.createdAt, r.finishedAt ?? "", alertOf(r)]),
           ),
         );
       });
@@ -151,14 +152,20 @@ export function registerRunsCommands(program: Command): void {
     .option("--json", "print the outcomes as JSON")
     .action(async (id: string | undefined, options: { json?: boolean }, command: Command) => {
       const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-      await withEngine(dataDirOf(command), { onEvent: eventPrinter(write) }, async ({ engine }) => {
+      await withEngine(dataDirOf(command), { onEvent: eventPrinter(write) }, async (session) => {
+        const { engine } = session;
         if (id) {
           printOutcome(await engine.resume(id), options.json);
           return;
         }
         const outcomes = await engine.resumeOrphans();
+        // Alert triggers an interrupted ingest committed but never started are owed their run too.
+        const triggers = await dispatcherOf(session, write, (run) => outcomes.push(run.outcome)).dispatch();
         if (options.json) console.log(JSON.stringify(outcomes, null, 2));
-        else if (outcomes.length === 0) console.log("no run to resume");
+        else {
+          if (outcomes.length === 0) console.log("no run to resume");
+          if (triggers.length > 0) console.log(triggerTable(triggers));
+        }
       });
     });
 }
@@ -187,4 +194,16 @@ function summary(run: RunRecord) {
 function stepSummary(step: StepRecord) {
   const durationMs = step.finishedAt ? Date.parse(step.finishedAt) - Date.parse(step.startedAt) : null;
   return { ...step, durationMs };
+}
+
+/** The alert a run answers, as one short label: the triggering alert's title and product. */
+function alertOf(run: RunRecord): string {
+  const alert = run.alert as {
+    finding_info?: { title?: string };
+    metadata?: { product?: { name?: string } };
+  } | null;
+  if (!alert || typeof alert !== "object") return "";
+  const title = alert.finding_info?.title ?? "";
+  const product = alert.metadata?.product?.name;
+  return product ? `${product}: ${title}` : title;
 }
