@@ -20,12 +20,22 @@ export function formatMismatch(mismatch: Mismatch): string[] {
   const lines = [`    ${mismatch.field}:  - expected  + actual`];
   const expected = render(mismatch.expected);
   const actual = render(mismatch.actual);
-  for (const part of diffLines(expected, actual)) {
+  const parts = diffLines(expected, actual);
+  for (const [index, part] of parts.entries()) {
     const mark = part.added ? "+" : part.removed ? "-" : " ";
-    for (const line of part.value.replace(/\n$/, "").split("\n")) lines.push(`      ${mark} ${line}`);
+    let text = part.value.replace(/\n$/, "").split("\n");
+    // Long runs of equal lines are cut to their edges next to a change, so the change stands out.
+    if (!part.added && !part.removed && text.length > 2 * CONTEXT + 1) {
+      const head = index > 0 ? text.slice(0, CONTEXT) : [];
+      const tail = index < parts.length - 1 ? text.slice(-CONTEXT) : [];
+      text = [...head, `⋮ (${text.length - head.length - tail.length} equal lines)`, ...tail];
+    }
+    for (const line of text) lines.push(`      ${mark} ${line}`);
   }
   return lines;
 }
+
+const CONTEXT = 3;
 
 function render(value: unknown): string {
   if (value === undefined) return "(nothing)\n";
