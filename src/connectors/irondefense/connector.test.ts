@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { type ConnectorClient, createClient, jsonLogger, type RampartError } from "../sdk/index.ts";
+import { type ConnectorClient, createClient, jsonLogger, } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
+import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
 import { ironDefense } from "./connector.ts";
 import { startIronDefenseSimulator } from "./simulator.ts";
 
@@ -24,24 +25,8 @@ interface SimState {
 const fast = { initialDelayMs: 5, maxDelayMs: 20 };
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
-async function state(sim: Simulator): Promise<SimState> {
-  return (await (await fetch(`${sim.url}/__sim/state`)).json()) as SimState;
-}
-
 function user(snapshot: SimState, username: string) {
   return snapshot.users.find((u) => u.username === username)!;
-}
-
-async function rejects(promise: Promise<unknown>, type: string, pattern?: RegExp): Promise<RampartError> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as RampartError;
-    assert.equal(e.type, type, `expected ${type}, got ${e.type}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return e;
-  }
-  assert.fail(`expected ${type}`);
 }
 
 /** Every page a drain hands over, and the items on them. */
@@ -74,11 +59,11 @@ describe("irondefense against its simulator", () => {
     assert.equal(result.output.logged_in, true);
     assert.ok(Date.parse(result.output.token_expires_at) > Date.now());
     assert.doesNotMatch(JSON.stringify(result.output), JWT);
-    assert.equal(user(await state(sim), "ironapi").logins, 1);
+    assert.equal(user(await simState<SimState>(sim), "ironapi").logins, 1);
     await client.call("GetAlerts", { constraint: { limit: 1 } });
     await client.call("GetDomeNotifications", { limit: 1 });
     // The token from the explicit Login served both calls: no second login.
-    assert.equal(user(await state(sim), "ironapi").logins, 1);
+    assert.equal(user(await simState<SimState>(sim), "ironapi").logins, 1);
   });
 
   test("a wrong password is an AuthError carrying the appliance's msg", async () => {
@@ -87,14 +72,14 @@ describe("irondefense against its simulator", () => {
       { ...sim.config, password: "wrong-password-42" },
       { resilience: fast },
     );
-    const error = await rejects(bad.call("Login"), "AuthError", /invalid username or password/);
+    const error = await rejectsWith(bad.call("Login"), "AuthError", /invalid username or password/);
     assert.equal(error.status, 401);
-    await rejects(bad.call("GetAlerts"), "AuthError", /login refused \(HTTP 401\)/);
+    await rejectsWith(bad.call("GetAlerts"), "AuthError", /login refused \(HTTP 401\)/);
     await bad.close();
   });
 
   test("GetAlerts filters by category, status, severity range and time range, and sorts", async () => {
-    const all = (await state(sim)).alerts;
+    const all = (await simState<SimState>(sim)).alerts;
     const res = await client.call<Json>("GetAlerts", {
       category: ["C2", "ACCESS"],
       status: ["STATUS_AWAITING_REVIEW"],
@@ -142,7 +127,7 @@ describe("irondefense against its simulator", () => {
   });
 
   test("the data is varied: every category, status and analyst rating; IPv4 and IPv6 events", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     for (const category of ["C2", "ACTION", "ACCESS", "RECON", "OTHER"])
       assert.ok(
         alerts.some((a) => a.category === category),
@@ -178,7 +163,7 @@ describe("irondefense against its simulator", () => {
   });
 
   test("GetEvents lists an alert's events without context; GetEvent adds the context tables", async () => {
-    const alert = (await state(sim)).alerts.find((a) => a.event_ids.length >= 3)!;
+    const alert = (await simState<SimState>(sim)).alerts.find((a) => a.event_ids.length >= 3)!;
     const listed = await client.call<Json>("GetEvents", { alert_id: alert.id });
     assert.equal(listed.output.constraint.total, alert.event_ids.length);
     assert.deepEqual(listed.output.events.map((e: Json) => e.id).sort(), [...alert.event_ids].sort());
@@ -205,13 +190,16 @@ describe("irondefense against its simulator", () => {
 
   test("unknown ids are NotFound with the appliance's msg", async () => {
     const id = "00000000-0000-4000-8000-000000000000";
-    await rejects(client.call("GetEvent", { event_id: id }), "NotFoundError", /event .* not found/);
-    await rejects(client.call("SetAlertStatus", { alert_id: id, status: "STATUS_CLOSED" }), "NotFoundError");
+    await rejectsWith(client.call("GetEvent", { event_id: id }), "NotFoundError", /event .* not found/);
+    await rejectsWith(
+      client.call("SetAlertStatus", { alert_id: id, status: "STATUS_CLOSED" }),
+      "NotFoundError",
+    );
   });
 
   test("CommentOnAlert records a note, announces it, and shares it with IronDome when asked", async () => {
     await drain(client, "GetAlertNotifications", "alert_notifications");
-    const alerts = (await state(sim)).alerts;
+    const alerts = (await simState<SimState>(sim)).alerts;
     let shared: string | undefined;
     for (const alert of alerts) {
       const dome = await client.call<Json>("GetAlertIronDomeInformation", { alert_id: alert.id });
@@ -227,7 +215,7 @@ describe("irondefense against its simulator", () => {
       share_comment_with_irondome: true,
     });
     assert.equal(res.status, 200);
-    const after = (await state(sim)).alerts.find((a) => a.id === shared)!;
+    const after = (await simState<SimState>(sim)).alerts.find((a) => a.id === shared)!;
     assert.deepEqual(
       after.notes.map((n) => [n.comment, n.author, n.shared]),
       [["Blocked at the firewall", "ironapi", true]],
@@ -247,7 +235,9 @@ describe("irondefense against its simulator", () => {
 
   test("RateAlert changes the rating later reads return and creates workflow notifications", async () => {
     await drain(client, "GetAlertNotifications", "alert_notifications");
-    const alert = (await state(sim)).alerts.find((a) => a.analyst_severity === "SEVERITY_UNDECIDED")!;
+    const alert = (await simState<SimState>(sim)).alerts.find(
+      (a) => a.analyst_severity === "SEVERITY_UNDECIDED",
+    )!;
     await client.call("RateAlert", {
       alert_id: alert.id,
       analyst_severity: "SEVERITY_MALICIOUS",
@@ -278,7 +268,7 @@ describe("irondefense against its simulator", () => {
 
   test("SetAlertStatus moves the alert and announces it on every event of the alert", async () => {
     await drain(client, "GetEventNotifications", "event_notifications");
-    const alert = (await state(sim)).alerts.find((a) => a.status === "STATUS_AWAITING_REVIEW")!;
+    const alert = (await simState<SimState>(sim)).alerts.find((a) => a.status === "STATUS_AWAITING_REVIEW")!;
     await client.call("SetAlertStatus", {
       alert_id: alert.id,
       status: "STATUS_CLOSED",
@@ -294,7 +284,7 @@ describe("irondefense against its simulator", () => {
   });
 
   test("ReportObservedBadActivity creates a rule that blacklists matching events", async () => {
-    const alert = (await state(sim)).alerts[0]!;
+    const alert = (await simState<SimState>(sim)).alerts[0]!;
     const event = (await client.call<Json>("GetEvent", { event_id: alert.event_ids[0] })).output.event;
     assert.equal(event.is_blacklisted, false);
     await client.call("ReportObservedBadActivity", {
@@ -304,7 +294,7 @@ describe("irondefense against its simulator", () => {
       activity_start_time: new Date(Date.parse(event.start_time) - 60_000).toISOString(),
       activity_end_time: new Date(Date.parse(event.end_time) + 60_000).toISOString(),
     });
-    const rules = (await state(sim)).threat_intel_rules;
+    const rules = (await simState<SimState>(sim)).threat_intel_rules;
     assert.deepEqual(
       rules.map((r) => [r.name, r.ip, r.created_by]),
       [["Known loader C2", event.dst_ip, "ironapi"]],
@@ -314,7 +304,7 @@ describe("irondefense against its simulator", () => {
   });
 
   test("UpdateEntityRecord attributes the lease holder to events of that IP", async () => {
-    const alert = (await state(sim)).alerts[1]!;
+    const alert = (await simState<SimState>(sim)).alerts[1]!;
     const event = (await client.call<Json>("GetEvent", { event_id: alert.event_ids[0] })).output.event;
     await client.call("UpdateEntityRecord", {
       ip: event.src_ip,
@@ -327,11 +317,11 @@ describe("irondefense against its simulator", () => {
     const again = (await client.call<Json>("GetEvent", { event_id: event.id })).output.event;
     assert.equal(again.src_entity_attribute, "ws-finance-07.corp.example");
     assert.equal(again.src_entity_attribute_type, "hostname");
-    assert.equal((await state(sim)).entity_records.length, 1);
+    assert.equal((await simState<SimState>(sim)).entity_records.length, 1);
   });
 
   test("notifications are consumed once per user and drained page by page", async () => {
-    const before = await state(sim);
+    const before = await simState<SimState>(sim);
     const first = await drain(client, "GetAlertNotifications", "alert_notifications", { limit: 50 });
     assert.deepEqual(first.pages, [50, 50, 20]);
     assert.equal(first.items.length, before.notifications.alert);
@@ -363,11 +353,11 @@ describe("irondefense against its simulator", () => {
       fresh.items.map((n) => n.alert.id),
       generated.generated,
     );
-    assert.equal(user(await state(sim), "ironapi").positions.alert, 150);
+    assert.equal(user(await simState<SimState>(sim), "ironapi").positions.alert, 150);
   });
 
   test("one drain stops after 100 pages; the next poll picks up where it left off", async () => {
-    const total = (await state(sim)).notifications.alert;
+    const total = (await simState<SimState>(sim)).notifications.alert;
     const first = await drain(client, "GetAlertNotifications", "alert_notifications", { limit: 1 });
     assert.equal(first.pages.length, 100);
     const rest = await drain(client, "GetAlertNotifications", "alert_notifications", { limit: 500 });
@@ -376,7 +366,7 @@ describe("irondefense against its simulator", () => {
   });
 
   test("event and dome notifications drain the same way", async () => {
-    const before = await state(sim);
+    const before = await simState<SimState>(sim);
     const events = await drain(client, "GetEventNotifications", "event_notifications", { limit: 200 });
     assert.equal(events.items.length, before.notifications.event);
     assert.ok(events.pages.length >= 2);
@@ -394,22 +384,22 @@ describe("irondefense against its simulator", () => {
 
   test("expired tokens: the next call gets 401, logs in again once and succeeds", async () => {
     await client.call("GetAlerts", { constraint: { limit: 1 } });
-    assert.equal(user(await state(sim), "ironapi").logins, 1);
+    assert.equal(user(await simState<SimState>(sim), "ironapi").logins, 1);
     await fetch(`${sim.url}/__sim/faults`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ fault: { kind: "expire-tokens" } }),
     });
-    assert.equal((await state(sim)).tokens.live, 0);
+    assert.equal((await simState<SimState>(sim)).tokens.live, 0);
     const result = await client.call<Json>("GetAlerts", { constraint: { limit: 1 } });
     assert.equal(result.status, 200);
     assert.equal(result.attempts, 2);
-    const after = await state(sim);
+    const after = await simState<SimState>(sim);
     assert.equal(user(after, "ironapi").logins, 2);
     assert.equal(after.tokens.revocations, 1);
     // The new token is kept: no further logins.
     await client.call("GetAlerts", { constraint: { limit: 1 } });
-    assert.equal(user(await state(sim), "ironapi").logins, 2);
+    assert.equal(user(await simState<SimState>(sim), "ironapi").logins, 2);
   });
 
   test("the appliance itself answers 401 with a msg body to a stale or missing token", async () => {
@@ -435,15 +425,15 @@ describe("irondefense against its simulator", () => {
   });
 
   test("a user without Edit Alert may read but not change alerts (403)", async () => {
-    const viewer = user(await state(sim), "viewer");
+    const viewer = user(await simState<SimState>(sim), "viewer");
     const readOnly = createClient(
       ironDefense,
       { ...sim.config, username: viewer.username, password: viewer.password },
       { resilience: fast },
     );
-    const alert = (await state(sim)).alerts[0]!;
+    const alert = (await simState<SimState>(sim)).alerts[0]!;
     await readOnly.call("GetAlerts", { alert_id: [alert.id] });
-    const error = await rejects(
+    const error = await rejectsWith(
       readOnly.call("SetAlertStatus", { alert_id: alert.id, status: "STATUS_CLOSED" }),
       "AuthError",
       /Edit Alert/,
@@ -466,7 +456,7 @@ describe("irondefense tokens expire with time", () => {
       clock += 2_000;
       const renewed = await client.call("GetAlerts");
       assert.equal(renewed.attempts, 2);
-      assert.equal(user(await state(sim), "ironapi").logins, 2);
+      assert.equal(user(await simState<SimState>(sim), "ironapi").logins, 2);
     } finally {
       await client.close();
       await sim.close();
@@ -524,17 +514,17 @@ describe("irondefense faults and how the SDK answers them", () => {
         fault: { kind: "status", status: 400, message: "bad request" },
         path: "/GetAlerts",
       });
-      await rejects(client.call("GetAlerts"), "ValidationError", /bad request/);
+      await rejectsWith(client.call("GetAlerts"), "ValidationError", /bad request/);
     });
   });
 
   test("a 500 is an UpstreamError that is not retried; a failed implicit login is an AuthError", async () => {
     await withClient({}, async (client) => {
       sim.faults.inject({ fault: { kind: "status", status: 500, message: "database down" }, path: "/Login" });
-      const error = await rejects(client.call("Login"), "UpstreamError", /HTTP 500: database down/);
+      const error = await rejectsWith(client.call("Login"), "UpstreamError", /HTTP 500: database down/);
       assert.equal(error.retryable, false);
       sim.faults.inject({ fault: { kind: "status", status: 500, message: "database down" }, path: "/Login" });
-      await rejects(client.call("GetAlerts"), "AuthError", /login failed \(HTTP 500\): database down/);
+      await rejectsWith(client.call("GetAlerts"), "AuthError", /login failed \(HTTP 500\): database down/);
       assert.equal((await client.call("GetAlerts")).status, 200);
     });
   });
@@ -543,7 +533,7 @@ describe("irondefense faults and how the SDK answers them", () => {
     await withClient({}, async (client) => {
       await client.call("Login");
       sim.faults.inject({ fault: { kind: "malformed" }, path: "/GetAlerts" });
-      await rejects(client.call("GetAlerts"), "UpstreamError", /malformed JSON/);
+      await rejectsWith(client.call("GetAlerts"), "UpstreamError", /malformed JSON/);
     });
   });
 
@@ -551,7 +541,7 @@ describe("irondefense faults and how the SDK answers them", () => {
     await withClient({ timeout_ms: 300, max_attempts: 1 }, async (client) => {
       await client.call("Login");
       sim.faults.inject({ fault: { kind: "hang" }, path: "/GetAlerts" });
-      await rejects(client.call("GetAlerts"), "TimeoutError", /did not answer within 300 ms/);
+      await rejectsWith(client.call("GetAlerts"), "TimeoutError", /did not answer within 300 ms/);
     });
   });
 
@@ -562,7 +552,7 @@ describe("irondefense faults and how the SDK answers them", () => {
       const result = await client.call("GetDomeNotifications", { limit: 1 });
       assert.equal(result.attempts, 2);
       sim.faults.inject({ fault: { kind: "reset" }, path: "/GetDomeNotifications", times: 0 });
-      await rejects(client.call("GetDomeNotifications", { limit: 1 }), "ConnectionError");
+      await rejectsWith(client.call("GetDomeNotifications", { limit: 1 }), "ConnectionError");
     });
   });
 
@@ -587,11 +577,11 @@ describe("irondefense faults and how the SDK answers them", () => {
     sim.faults.inject({ fault: { kind: "expire-tokens" } });
     seen.push(JSON.stringify((await client.call("GetDomeNotifications", { limit: 5 })).output));
     sim.faults.inject({ fault: { kind: "status", status: 401, message: "token is expired" }, times: 3 });
-    const error = await rejects(client.call("GetAlerts"), "AuthError");
+    const error = await rejectsWith(client.call("GetAlerts"), "AuthError");
     seen.push(JSON.stringify(error), error.message, String(error.stack));
     await client.close();
     const bad = createClient(ironDefense, { ...sim.config, password: `${password}x` }, { logger });
-    const refused = await rejects(bad.call("GetAlerts"), "AuthError");
+    const refused = await rejectsWith(bad.call("GetAlerts"), "AuthError");
     seen.push(JSON.stringify(refused), refused.message, String(refused.stack));
     await bad.close();
     assert.ok(lines.length >= 4, "the logger saw the requests");
@@ -688,25 +678,7 @@ describe("irondefense input is checked before any request", () => {
       "lease_start_time",
     ],
   ];
-  for (const [operation, input, field] of cases) {
-    test(`${operation} ${JSON.stringify(input)} names ${field}`, async () => {
-      // Were any request to reach the simulator, it would answer 500 and the call would not be a ValidationError.
-      sim.faults.inject({ fault: { kind: "status", status: 500 }, times: 0 });
-      try {
-        const error = await rejects(client.call(operation, input), "ValidationError");
-        assert.equal(error.field, field);
-        assert.ok(error.message.includes(field), error.message);
-      } finally {
-        sim.faults.clear();
-      }
-    });
-  }
-
-  test("every operation has a bad-input case", () => {
-    const covered = new Set(cases.map(([op]) => op));
-    for (const op of ironDefense.operations)
-      assert.ok(covered.has(op.name), `${op.name} has no bad-input case`);
-  });
+  testBadInput(ironDefense, cases, () => ({ sim, client }));
 
   test("well-formed input passes the same checks", () => {
     for (const [name, input] of [

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { type ConnectorClient, createClient, type Logger, type RampartError } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
+import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
 import { leen } from "./connector.ts";
 import { startLeenSimulator } from "./simulator.ts";
 
@@ -38,10 +39,6 @@ interface SimState {
 const RANK = ["UNKNOWN", "OTHER", "INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL", "FATAL"];
 const fast = { initialDelayMs: 5, maxDelayMs: 20 };
 
-async function state(sim: Simulator): Promise<SimState> {
-  return (await (await fetch(`${sim.url}/__sim/state`)).json()) as SimState;
-}
-
 async function simPost(sim: Simulator, path: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${sim.url}${path}`, {
     method: "POST",
@@ -50,18 +47,6 @@ async function simPost(sim: Simulator, path: string, body: unknown): Promise<unk
   });
   assert.equal(res.status, 200, `${path} answered ${res.status}`);
   return res.json();
-}
-
-async function rejects(promise: Promise<unknown>, type: string, pattern?: RegExp): Promise<RampartError> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as RampartError;
-    assert.equal(e.type, type, `expected ${type}, got ${e.type}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return e;
-  }
-  assert.fail(`expected ${type}`);
 }
 
 async function collect<T>(iterable: AsyncIterable<unknown>): Promise<T[]> {
@@ -83,7 +68,7 @@ describe("leen against its simulator", () => {
   beforeEach(async () => {
     await fetch(`${sim.url}/__sim/reset`, { method: "POST" });
     client = createClient(leen, sim.config, { resilience: fast });
-    mine = (await state(sim)).alerts.filter((a) => a.connection_id === sim.config.connection_id);
+    mine = (await simState<SimState>(sim)).alerts.filter((a) => a.connection_id === sim.config.connection_id);
   });
   after(async () => {
     await client.close();
@@ -201,7 +186,7 @@ describe("leen against its simulator", () => {
     );
     assert.equal(raw.status, 422);
     assert.match(JSON.stringify(await raw.json()), /updatedSince/);
-    await rejects(
+    await rejectsWith(
       client.call("listIdpAlerts", { enableCursor: true, cursor: "bm90LWEtY3Vyc29y" }),
       "ValidationError",
       /cursor: Value error, invalid cursor/,
@@ -222,7 +207,7 @@ describe("leen against its simulator", () => {
   });
 
   test("each connection sees only its own alerts", async () => {
-    const snapshot = await state(sim);
+    const snapshot = await simState<SimState>(sim);
     const home = snapshot.connections.find((c) => c.id === sim.config.connection_id)!;
     const sibling = snapshot.connections.find((c) => c.account === home.account && c.id !== home.id)!;
     const other = createClient(leen, { ...sim.config, connection_id: sibling.id }, { resilience: fast });
@@ -239,7 +224,7 @@ describe("leen against its simulator", () => {
   });
 
   test("IDP groups and applications list in both paging modes", async () => {
-    const home = (await state(sim)).connections.find((c) => c.id === sim.config.connection_id)!;
+    const home = (await simState<SimState>(sim)).connections.find((c) => c.id === sim.config.connection_id)!;
     const groups = await collect<{ id: string; name: string }>(client.items("listIdpGroups", { limit: 2 }));
     assert.equal(groups.length, home.groups);
     const cursorGroups = await collect<{ id: string }>(
@@ -310,7 +295,7 @@ describe("leen auth", () => {
     const wrong = "leen_WrongKeyWrongKeyWrongKey0123456789abcd";
     const bad = createClient(leen, { ...sim.config, api_key: wrong }, { resilience: fast });
     try {
-      const error = await rejects(bad.call("listIdpAlerts"), "AuthError", /Invalid API key/);
+      const error = await rejectsWith(bad.call("listIdpAlerts"), "AuthError", /Invalid API key/);
       assert.equal(error.status, 401);
       assert.doesNotMatch(JSON.stringify(error), new RegExp(wrong));
       assert.doesNotMatch(error.message, new RegExp(wrong));
@@ -320,13 +305,13 @@ describe("leen auth", () => {
   });
 
   test("a connection of another account, or an unknown one, is an AuthError (403)", async () => {
-    const snapshot = await state(sim);
+    const snapshot = await simState<SimState>(sim);
     const home = snapshot.connections.find((c) => c.id === sim.config.connection_id)!;
     const foreign = snapshot.connections.find((c) => c.account !== home.account)!;
     for (const connection_id of [foreign.id, "3c90c3cc-0d44-4b50-8888-8dd25736052a"]) {
       const client = createClient(leen, { ...sim.config, connection_id }, { resilience: fast });
       try {
-        const error = await rejects(client.call("listIdpAlerts"), "AuthError", /not accessible/);
+        const error = await rejectsWith(client.call("listIdpAlerts"), "AuthError", /not accessible/);
         assert.equal(error.status, 403);
       } finally {
         await client.close();
@@ -372,7 +357,7 @@ describe("leen faults and how the SDK answers them", () => {
     const patient = createClient(leen, sim.config, { resilience: { ...fast, maxRetryAfterMs: 500 } });
     try {
       sim.faults.inject({ fault: { kind: "rate-limit", retryAfterS: 120 } });
-      const error = await rejects(patient.call("listIdpAlerts"), "RateLimitedError");
+      const error = await rejectsWith(patient.call("listIdpAlerts"), "RateLimitedError");
       assert.equal(error.retryAfterMs, 120_000);
       assert.equal(error.status, 429);
     } finally {
@@ -389,7 +374,7 @@ describe("leen faults and how the SDK answers them", () => {
 
   test("400 is not retried: one failure is the answer", async () => {
     sim.faults.inject({ fault: { kind: "status", status: 400, message: "bad request" } });
-    const error = await rejects(client.call("listIdpAlerts"), "ValidationError", /bad request/);
+    const error = await rejectsWith(client.call("listIdpAlerts"), "ValidationError", /bad request/);
     assert.equal(error.status, 400);
     // Had the SDK retried, the fault (used once) would be gone and the call would have succeeded.
     assert.equal((await client.call<Page>("listIdpAlerts", { limit: 1 })).output.count, 1);
@@ -397,14 +382,14 @@ describe("leen faults and how the SDK answers them", () => {
 
   test("malformed JSON is an UpstreamError", async () => {
     sim.faults.inject({ fault: { kind: "malformed" } });
-    await rejects(client.call("listIdpAlerts"), "UpstreamError", /malformed JSON/);
+    await rejectsWith(client.call("listIdpAlerts"), "UpstreamError", /malformed JSON/);
   });
 
   test("a hanging vendor is a TimeoutError once timeout_ms passes", async () => {
     const impatient = createClient(leen, { ...sim.config, timeout_ms: 300, max_attempts: 1 });
     try {
       sim.faults.inject({ fault: { kind: "hang" } });
-      await rejects(impatient.call("listIdpAlerts"), "TimeoutError");
+      await rejectsWith(impatient.call("listIdpAlerts"), "TimeoutError");
     } finally {
       await impatient.close();
     }
@@ -417,7 +402,7 @@ describe("leen faults and how the SDK answers them", () => {
     const once = createClient(leen, { ...sim.config, max_attempts: 1 });
     try {
       sim.faults.inject({ fault: { kind: "reset" } });
-      await rejects(once.call("listIdpAlerts"), "ConnectionError");
+      await rejectsWith(once.call("listIdpAlerts"), "ConnectionError");
     } finally {
       await once.close();
     }
@@ -481,25 +466,15 @@ describe("leen input is checked before any request", () => {
     ["listIdpApplications", { updatedSince: "2024-13-01T00:00:00Z" }, "updatedSince"],
     ["listIdpApplications", { cursor: "abc" }, "cursor"],
   ];
-  for (const [operation, input, field] of cases) {
-    test(`${operation} ${JSON.stringify(input)} names ${field}`, async () => {
-      // Were any request to reach the simulator, it would answer 500 and the call would not be a ValidationError.
-      sim.faults.inject({ fault: { kind: "status", status: 500 }, times: 0 });
-      try {
-        const error = await rejects(client.call(operation, input), "ValidationError");
-        assert.equal(error.field, field);
-        assert.match(error.message, new RegExp(field));
-        assert.equal(error.status, undefined, "the error came from the vendor, not from input checking");
-      } finally {
-        sim.faults.clear();
-      }
-    });
-  }
+  testBadInput(leen, cases, () => ({ sim, client }), { everyOperation: false });
 
   test("paging helpers check input too", async () => {
     sim.faults.inject({ fault: { kind: "status", status: 500 }, times: 0 });
     try {
-      const error = await rejects(collect(client.items("listIdpAlerts", { limit: -5 })), "ValidationError");
+      const error = await rejectsWith(
+        collect(client.items("listIdpAlerts", { limit: -5 })),
+        "ValidationError",
+      );
       assert.equal(error.field, "limit");
     } finally {
       sim.faults.clear();
@@ -537,14 +512,14 @@ describe("leen keeps the API key secret", () => {
       );
       // A vendor that puts the key in its error body (as some proxies do).
       sim.faults.inject({ fault: { kind: "status", status: 500, message: `bad key ${key}` } });
-      const error = await rejects(client.call("listIdpAlerts"), "UpstreamError", /bad key/);
+      const error = await rejectsWith(client.call("listIdpAlerts"), "UpstreamError", /bad key/);
       seen.push(JSON.stringify(error), error.message, String(error.stack));
       sim.faults.inject({ fault: { kind: "status", status: 500, message: `bad key ${key}` } });
       const returned = await client.call("listIdpAlerts", {}, { throwOnHttpError: false });
       assert.equal(returned.ok, false);
       seen.push(JSON.stringify(returned));
       const wrong = createClient(leen, { ...sim.config, connection_id: "nope" }, { logger });
-      seen.push(JSON.stringify(await rejects(wrong.call("listIdpAlerts"), "AuthError")));
+      seen.push(JSON.stringify(await rejectsWith(wrong.call("listIdpAlerts"), "AuthError")));
       await wrong.close();
     } finally {
       await client.close();

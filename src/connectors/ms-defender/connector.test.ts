@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { type ConnectorClient, createClient, type Logger, type RampartError } from "../sdk/index.ts";
+import { type ConnectorClient, createClient, type Logger, } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
+import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
 import { buildFilter, msDefender } from "./connector.ts";
 import { startDefenderSimulator } from "./simulator.ts";
 
@@ -31,22 +32,6 @@ interface SimState {
 const fast = { initialDelayMs: 5, maxDelayMs: 20 };
 const START = Date.parse("2025-06-02T09:30:00Z");
 
-async function state(sim: Simulator): Promise<SimState> {
-  return (await (await fetch(`${sim.url}/__sim/state`)).json()) as SimState;
-}
-
-async function rejects(promise: Promise<unknown>, type: string, pattern?: RegExp): Promise<RampartError> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as RampartError;
-    assert.equal(e.type, type, `expected ${type}, got ${e.type}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return e;
-  }
-  assert.fail(`expected ${type}`);
-}
-
 const ipsOf = (alert: Alert) => alert.evidence.filter((e) => e.entityType === "Ip").map((e) => e.ipAddress);
 
 describe("ms-defender against its simulator", () => {
@@ -68,7 +53,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("the tenant's alerts are varied: every severity, status and evidence type, IPv4 and IPv6", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     assert.equal(alerts.length, 120);
     assert.deepEqual(
       new Set(alerts.map((a) => a.severity)),
@@ -116,7 +101,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("getAlert returns the alert the listing holds", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     const target = alerts[17]!;
     const res = await client.call<Alert>("getAlert", { id: target.id });
     assert.equal(res.status, 200);
@@ -126,7 +111,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("getAlertIps returns the alert's IP evidence, IPv6 included", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     const withV6 = alerts.find((a) => ipsOf(a).some((ip) => ip.includes(":")))!;
     const res = await client.call<{ value: Array<{ id: string }> }>("getAlertIps", { id: withV6.id });
     assert.equal(res.status, 200);
@@ -142,7 +127,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("getAlertDomains and getAlertFiles follow the Url and File/Process evidence", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     const withUrl = alerts.find((a) => a.evidence.some((e) => e.entityType === "Url"))!;
     const domains = await client.call<{ value: Array<{ host: string }> }>("getAlertDomains", {
       id: withUrl.id,
@@ -163,7 +148,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("getAlertUser and getAlertMachine; an alert without a user answers 404", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     const withUser = alerts.find((a) => a.relatedUser)!;
     const user = await client.call<Json>("getAlertUser", { id: withUser.id });
     assert.equal(user.output.accountName, withUser.relatedUser!.userName);
@@ -183,7 +168,7 @@ describe("ms-defender against its simulator", () => {
 
   test("an unknown alert id: NotFoundError, or status 404 with throwOnHttpError false", async () => {
     const id = "da638000000000000000_123456789";
-    const error = await rejects(client.call("getAlert", { id }), "NotFoundError", /ResourceNotFound/);
+    const error = await rejectsWith(client.call("getAlert", { id }), "NotFoundError", /ResourceNotFound/);
     assert.equal(error.status, 404);
     for (const op of ["getAlert", "getAlertIps", "getAlertMachine", "updateAlert"]) {
       const input = op === "updateAlert" ? { id, status: "Resolved" } : { id };
@@ -197,7 +182,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("updateAlert changes later reads and bumps lastUpdateTime", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     const target = alerts.find((a) => a.status === "New")!;
     const newest = Math.max(...alerts.map((a) => Date.parse(a.lastUpdateTime)));
     clock += 5 * 60_000;
@@ -234,7 +219,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("filters: status, severity, and, or, lastUpdateTime ge", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     const ids = (list: Alert[]) => new Set(list.map((a) => a.id));
     const high = await client.call<Page>("listAlerts", { severity: "High" });
     assert.deepEqual(ids(high.output.value), ids(alerts.filter((a) => a.severity === "High")));
@@ -282,7 +267,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("next-link paging collects every alert exactly once", async () => {
-    const total = (await state(sim)).alerts.length;
+    const total = (await simState<SimState>(sim)).alerts.length;
     const pages: Page[] = [];
     for await (const page of client.pages("listAlerts", { top: 17 })) pages.push(page as Page);
     assert.equal(pages.length, Math.ceil(total / 17));
@@ -295,7 +280,7 @@ describe("ms-defender against its simulator", () => {
     const medium: Alert[] = [];
     for await (const item of client.items("listAlerts", { top: 4, severity: "Medium", expandEvidence: true }))
       medium.push(item as Alert);
-    const expected = (await state(sim)).alerts.filter((a) => a.severity === "Medium");
+    const expected = (await simState<SimState>(sim)).alerts.filter((a) => a.severity === "Medium");
     assert.equal(medium.length, expected.length);
     assert.equal(new Set(medium.map((a) => a.id)).size, expected.length);
     assert.ok(medium.every((a) => a.severity === "Medium"));
@@ -317,13 +302,13 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("the token is fetched once and reused across many calls", async () => {
-    const { alerts } = await state(sim);
+    const { alerts } = await simState<SimState>(sim);
     for (const alert of alerts.slice(0, 6)) {
       await client.call("getAlert", { id: alert.id });
       await client.call("getAlertIps", { id: alert.id });
     }
     await client.call("listAlerts", { top: 3 });
-    const after = await state(sim);
+    const after = await simState<SimState>(sim);
     assert.equal(after.tokenRequests.total, 1);
     assert.equal(after.tokenRequests.issued, 1);
     assert.equal(after.unauthorizedReplies, 0);
@@ -335,11 +320,11 @@ describe("ms-defender against its simulator", () => {
       await timed.call("listAlerts", { top: 1 });
       clock += 30 * 60_000;
       await timed.call("listAlerts", { top: 1 });
-      assert.equal((await state(sim)).tokenRequests.issued, 1, "still fresh after 30 minutes");
+      assert.equal((await simState<SimState>(sim)).tokenRequests.issued, 1, "still fresh after 30 minutes");
       clock += 31 * 60_000;
       const res = await timed.call("listAlerts", { top: 1 });
       assert.equal(res.attempts, 1);
-      const s = await state(sim);
+      const s = await simState<SimState>(sim);
       assert.equal(s.tokenRequests.issued, 2);
       assert.equal(s.unauthorizedReplies, 0, "the stale token never reached the API");
       assert.deepEqual(
@@ -358,7 +343,7 @@ describe("ms-defender against its simulator", () => {
     assert.equal(res.status, 200);
     assert.equal(res.output.value.length, 2);
     assert.equal(res.attempts, 2);
-    const s = await state(sim);
+    const s = await simState<SimState>(sim);
     assert.equal(s.tokenRequests.issued, 2);
     assert.equal(s.unauthorizedReplies, 1);
   });
@@ -371,16 +356,16 @@ describe("ms-defender against its simulator", () => {
     ];
     for (const [change, status, pattern] of cases) {
       const bad = createClient(msDefender, { ...sim.config, ...change }, { resilience: fast });
-      const error = await rejects(bad.call("listAlerts"), "AuthError", pattern);
+      const error = await rejectsWith(bad.call("listAlerts"), "AuthError", pattern);
       assert.equal(error.status, status);
       assert.equal(error.retryable, false);
       await bad.close();
     }
-    assert.equal((await state(sim)).tokenRequests.refused, 3);
+    assert.equal((await simState<SimState>(sim)).tokenRequests.refused, 3);
   });
 
   test("a read-only app may list but not update (403 Forbidden)", async () => {
-    const readOnly = (await state(sim)).apps[1]!;
+    const readOnly = (await simState<SimState>(sim)).apps[1]!;
     const ro = createClient(
       msDefender,
       { ...sim.config, client_id: readOnly.clientId, client_secret: readOnly.secret },
@@ -390,7 +375,7 @@ describe("ms-defender against its simulator", () => {
       const list = await ro.call<Page>("listAlerts", { top: 1 });
       const id = list.output.value[0]!.id;
       await ro.call("getAlertIps", { id });
-      const error = await rejects(
+      const error = await rejectsWith(
         ro.call("updateAlert", { id, status: "InProgress" }),
         "AuthError",
         /Forbidden/,
@@ -405,7 +390,7 @@ describe("ms-defender against its simulator", () => {
   });
 
   test("the token endpoint answers like Entra ID", async () => {
-    const { tenantId, apps } = await state(sim);
+    const { tenantId, apps } = await simState<SimState>(sim);
     const token = (form: Record<string, string>) =>
       fetch(`${sim.url}/${tenantId}/oauth2/v2.0/token`, { method: "POST", body: new URLSearchParams(form) });
     const app = apps[0]!;
@@ -444,7 +429,7 @@ describe("ms-defender against its simulator", () => {
     assert.equal(typeof body.error.target, "string");
 
     await client.call("listAlerts", { top: 1 });
-    const { tokens } = await state(sim);
+    const { tokens } = await simState<SimState>(sim);
     const headers = { authorization: `Bearer ${tokens[0]!.token}` };
     const tooMany = await fetch(`${sim.url}/api/alerts?$top=20000`, { headers });
     assert.equal(tooMany.status, 400);
@@ -454,7 +439,7 @@ describe("ms-defender against its simulator", () => {
     });
     assert.equal(badFilter.status, 400);
     assert.equal(((await badFilter.json()) as Json).error.code, "InvalidRequestBody");
-    const badPatch = await fetch(`${sim.url}/api/alerts/${(await state(sim)).alerts[0]!.id}`, {
+    const badPatch = await fetch(`${sim.url}/api/alerts/${(await simState<SimState>(sim)).alerts[0]!.id}`, {
       method: "PATCH",
       headers: { ...headers, "content-type": "application/json" },
       body: JSON.stringify({ status: "Closed" }),
@@ -485,7 +470,7 @@ describe("ms-defender quota (100 calls a minute per app, here 3)", () => {
     });
     try {
       for (let i = 0; i < 3; i++) await client.call("listAlerts", { top: 1 });
-      const error = await rejects(
+      const error = await rejectsWith(
         client.call("listAlerts", { top: 1 }),
         "RateLimitedError",
         /quota exceeded/,
@@ -530,7 +515,7 @@ describe("ms-defender under injected faults", () => {
 
   test("a Retry-After longer than the client will sleep surfaces as RateLimitedError carrying it", async () => {
     sim.faults.inject({ fault: { kind: "rate-limit", retryAfterS: 120 }, path, times: 0 });
-    const error = await rejects(client.call("listAlerts"), "RateLimitedError");
+    const error = await rejectsWith(client.call("listAlerts"), "RateLimitedError");
     assert.equal(error.retryAfterMs, 120_000);
     assert.equal(error.status, 429);
     const res = await client.call("listAlerts", {}, { throwOnHttpError: false });
@@ -550,12 +535,12 @@ describe("ms-defender under injected faults", () => {
     assert.equal(res.status, 400);
     assert.equal(res.attempts, 1);
     assert.equal(res.output.error.code, "BadRequest");
-    await rejects(client.call("listAlerts"), "ValidationError", /HTTP 400/);
+    await rejectsWith(client.call("listAlerts"), "ValidationError", /HTTP 400/);
   });
 
   test("malformed JSON is an UpstreamError", async () => {
     sim.faults.inject({ fault: { kind: "malformed" }, path });
-    await rejects(client.call("listAlerts"), "UpstreamError", /malformed JSON/);
+    await rejectsWith(client.call("listAlerts"), "UpstreamError", /malformed JSON/);
   });
 
   test("a hanging API is a TimeoutError after timeout_ms", async () => {
@@ -563,7 +548,7 @@ describe("ms-defender under injected faults", () => {
     try {
       await short.call("listAlerts", { top: 1 }); // token first, so only the API call hangs
       sim.faults.inject({ fault: { kind: "hang" }, path, times: 0 });
-      await rejects(short.call("listAlerts", { top: 1 }), "TimeoutError", /300 ms/);
+      await rejectsWith(short.call("listAlerts", { top: 1 }), "TimeoutError", /300 ms/);
     } finally {
       sim.faults.clear();
       await short.close();
@@ -585,7 +570,7 @@ describe("ms-defender under injected faults", () => {
 
   test("a 5xx from the token endpoint fails the call as AuthError", async () => {
     sim.faults.inject({ fault: { kind: "status", status: 503 }, path: "/oauth2/v2.0/token" });
-    const error = await rejects(client.call("listAlerts"), "AuthError");
+    const error = await rejectsWith(client.call("listAlerts"), "AuthError");
     assert.equal(error.status, 503);
   });
 });
@@ -634,25 +619,7 @@ describe("ms-defender input is checked before any request", () => {
     ["updateAlert", { id, assignedTo: "" }, "assignedTo"],
     ["updateAlert", { id, comment: 7 }, "comment"],
   ];
-  for (const [operation, input, field] of cases) {
-    test(`${operation} ${JSON.stringify(input).slice(0, 60)} names ${field}`, async () => {
-      // Were any request to reach the simulator, it would answer 500 and the call would not be a ValidationError.
-      sim.faults.inject({ fault: { kind: "status", status: 500 }, times: 0 });
-      try {
-        const error = await rejects(client.call(operation, input), "ValidationError");
-        assert.equal(error.field, field);
-        assert.ok(error.message.includes(field), error.message);
-      } finally {
-        sim.faults.clear();
-      }
-    });
-  }
-
-  test("every operation has a bad-input case", () => {
-    const covered = new Set(cases.map(([op]) => op));
-    for (const op of msDefender.operations)
-      assert.ok(covered.has(op.name), `${op.name} has no bad-input case`);
-  });
+  testBadInput(msDefender, cases, () => ({ sim, client }));
 
   test("nothing reached the simulator", async () => {
     const s = (await (await fetch(`${sim.url}/__sim/state`)).json()) as SimState;
@@ -684,13 +651,13 @@ describe("ms-defender keeps its secrets", () => {
       sim.faults.inject({ fault: { kind: "expire-tokens" } });
       seen.push(await client.call("getAlertMachine", { id }));
       sim.faults.inject({ fault: { kind: "status", status: 500, message: "boom" }, path: "/api/alerts" });
-      seen.push((await rejects(client.call("getAlert", { id }), "UpstreamError")).toJSON());
+      seen.push((await rejectsWith(client.call("getAlert", { id }), "UpstreamError")).toJSON());
       const bad = createClient(
         msDefender,
         { ...sim.config, client_secret: "Leak8Q~thisMustNeverBeShown000" },
         { logger },
       );
-      const refused = await rejects(bad.call("listAlerts"), "AuthError");
+      const refused = await rejectsWith(bad.call("listAlerts"), "AuthError");
       seen.push(refused.toJSON(), refused.message, String(refused.stack));
       await bad.close();
 

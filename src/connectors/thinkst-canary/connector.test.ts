@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { type ConnectorClient, createClient, type RampartError } from "../sdk/index.ts";
+import { type ConnectorClient, createClient, } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
+import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
 import { thinkstCanary } from "./connector.ts";
 import { startCanarySimulator } from "./simulator.ts";
 
@@ -16,22 +17,6 @@ interface SimState {
 }
 
 const fast = { initialDelayMs: 5, maxDelayMs: 20 };
-
-async function state(sim: Simulator): Promise<SimState> {
-  return (await (await fetch(`${sim.url}/__sim/state`)).json()) as SimState;
-}
-
-async function rejects(promise: Promise<unknown>, type: string, pattern?: RegExp): Promise<RampartError> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as RampartError;
-    assert.equal(e.type, type, `expected ${type}, got ${e.type}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return e;
-  }
-  assert.fail(`expected ${type}`);
-}
 
 describe("thinkst-canary against its simulator", () => {
   let sim: Simulator;
@@ -50,7 +35,7 @@ describe("thinkst-canary against its simulator", () => {
   });
 
   test("fetches one incident by key and by hash", async () => {
-    const [incident] = (await state(sim)).incidents;
+    const [incident] = (await simState<SimState>(sim)).incidents;
     const byKey = await client.call<{ incident: Record<string, string> }>("fetchIncident", {
       incident: incident!.id,
     });
@@ -64,19 +49,25 @@ describe("thinkst-canary against its simulator", () => {
   });
 
   test("acknowledge and unacknowledge change what later reads return", async () => {
-    const [incident] = (await state(sim)).incidents;
+    const [incident] = (await simState<SimState>(sim)).incidents;
     const ack = await client.call("acknowledgeIncident", { incident: incident!.id });
     assert.deepEqual(ack.output, { action: "acknowledged", key: incident!.id, result: "success" });
-    assert.equal((await state(sim)).incidents.find((i) => i.id === incident!.id)!.acknowledged, "True");
+    assert.equal(
+      (await simState<SimState>(sim)).incidents.find((i) => i.id === incident!.id)!.acknowledged,
+      "True",
+    );
     await client.call("unacknowledgeIncident", { incident: incident!.id });
-    assert.equal((await state(sim)).incidents.find((i) => i.id === incident!.id)!.acknowledged, "False");
+    assert.equal(
+      (await simState<SimState>(sim)).incidents.find((i) => i.id === incident!.id)!.acknowledged,
+      "False",
+    );
   });
 
   test("deletes one incident; fetching it afterwards is NotFound", async () => {
-    const [incident] = (await state(sim)).incidents;
+    const [incident] = (await simState<SimState>(sim)).incidents;
     const deleted = await client.call("deleteIncident", { incident: incident!.id });
     assert.deepEqual(deleted.output, { action: "deleted", key: incident!.id, result: "success" });
-    await rejects(
+    await rejectsWith(
       client.call("fetchIncident", { incident: incident!.id }),
       "NotFoundError",
       /Incident not found/,
@@ -84,7 +75,7 @@ describe("thinkst-canary against its simulator", () => {
   });
 
   test("bulk acknowledge by node, bulk unacknowledge, and bulk delete only acknowledged by default", async () => {
-    const before = await state(sim);
+    const before = await simState<SimState>(sim);
     const node = before.incidents[0]!.node_id!;
     const expected = before.incidents
       .filter((i) => i.node_id === node)
@@ -104,13 +95,13 @@ describe("thinkst-canary against its simulator", () => {
       include_unacknowledged: true,
     });
     assert.equal(all.output.keys.length, unacked.output.keys.length);
-    assert.equal((await state(sim)).incidents.filter((i) => i.node_id === node).length, 0);
+    assert.equal((await simState<SimState>(sim)).incidents.filter((i) => i.node_id === node).length, 0);
   });
 
   test("bulk filters: older_than and filter_str", async () => {
     const acked = await client.call<{ keys: string[] }>("acknowledgeIncidents", { older_than: "7d" });
     const now = Date.now() / 1000;
-    const snapshot = await state(sim);
+    const snapshot = await simState<SimState>(sim);
     for (const key of acked.output.keys) {
       const incident = snapshot.incidents.find((i) => i.id === key)!;
       assert.ok(Number(incident.created) < now - 7 * 86_400);
@@ -155,7 +146,7 @@ describe("thinkst-canary against its simulator", () => {
       .output;
     for (const i of feed.incidents) assert.ok((i.description.events as unknown as unknown[]).length <= 1);
     assert.match(feed.incidents[0]!.description.created_std!, /Africa\/Johannesburg\+0200$/);
-    await rejects(client.call("listAllIncidents", { tz: "Mars/Olympus" }), "ValidationError", /tz/);
+    await rejectsWith(client.call("listAllIncidents", { tz: "Mars/Olympus" }), "ValidationError", /tz/);
   });
 
   test("auth: a wrong token is an AuthError; a read-only token may read but not act", async () => {
@@ -164,17 +155,17 @@ describe("thinkst-canary against its simulator", () => {
       { ...sim.config, auth_token: "not-a-real-token-123" },
       { resilience: fast },
     );
-    const error = await rejects(bad.call("ping"), "AuthError", /Unauthorized/);
+    const error = await rejectsWith(bad.call("ping"), "AuthError", /Unauthorized/);
     assert.equal(error.status, 401);
     assert.doesNotMatch(JSON.stringify(error), /not-a-real-token-123/);
     await bad.close();
     const readOnly = createClient(thinkstCanary, {
       ...sim.config,
-      auth_token: (await state(sim)).tokens.readOnly,
+      auth_token: (await simState<SimState>(sim)).tokens.readOnly,
     });
-    const [incident] = (await state(sim)).incidents;
+    const [incident] = (await simState<SimState>(sim)).incidents;
     await readOnly.call("fetchIncident", { incident: incident!.id });
-    await rejects(
+    await rejectsWith(
       readOnly.call("acknowledgeIncident", { incident: incident!.id }),
       "AuthError",
       /permission/,
@@ -220,23 +211,5 @@ describe("thinkst-canary input is checked before any request", () => {
     ["listAcknowledgedIncidents", { limit: 0 }, "limit"],
     ["ping", { extra: 1 }, "extra"],
   ];
-  for (const [operation, input, field] of cases) {
-    test(`${operation} ${JSON.stringify(input)} names ${field}`, async () => {
-      // Were any request to reach the simulator, it would answer 500 and the call would not be a ValidationError.
-      sim.faults.inject({ fault: { kind: "status", status: 500 }, times: 0 });
-      try {
-        const error = await rejects(client.call(operation, input), "ValidationError");
-        assert.equal(error.field, field);
-        assert.match(error.message, new RegExp(field));
-      } finally {
-        sim.faults.clear();
-      }
-    });
-  }
-
-  test("every operation has a bad-input case", () => {
-    const covered = new Set(cases.map(([op]) => op));
-    for (const op of thinkstCanary.operations)
-      assert.ok(covered.has(op.name), `${op.name} has no bad-input case`);
-  });
+  testBadInput(thinkstCanary, cases, () => ({ sim, client }));
 });
