@@ -167,8 +167,31 @@ export class CanaryState {
 
 /** "2020-04-07 12:00:54 UTC+0000" in the given IANA zone; throws RangeError for an unknown zone. */
 export function stdTime(epochS: number, tz = "UTC"): string {
+  if (tz === "UTC") {
+    // The common case, without Intl: an ISO string already holds these digits.
+    const date = new Date(epochS * 1000);
+    const year = date.getUTCFullYear();
+    if (year >= 1000 && year <= 9999) {
+      const iso = date.toISOString();
+      return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC+0000`;
+    }
+  }
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat("en-GB", {
+    formatterFor(tz)
+      .formatToParts(new Date(epochS * 1000))
+      .map((p) => [p.type, p.value]),
+  );
+  const offset =
+    parts.timeZoneName === "GMT" ? "+0000" : String(parts.timeZoneName).replace("GMT", "").replace(":", "");
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${tz === "UTC" ? "UTC" : tz}${offset}`;
+}
+
+// Building a DateTimeFormat costs far more than using one, and listings format every incident.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(tz);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-GB", {
       timeZone: tz,
       hourCycle: "h23",
       year: "numeric",
@@ -178,13 +201,10 @@ export function stdTime(epochS: number, tz = "UTC"): string {
       minute: "2-digit",
       second: "2-digit",
       timeZoneName: "longOffset",
-    })
-      .formatToParts(new Date(epochS * 1000))
-      .map((p) => [p.type, p.value]),
-  );
-  const offset =
-    parts.timeZoneName === "GMT" ? "+0000" : String(parts.timeZoneName).replace("GMT", "").replace(":", "");
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${tz === "UTC" ? "UTC" : tz}${offset}`;
+    });
+    formatters.set(tz, formatter);
+  }
+  return formatter;
 }
 
 /** The flat incident the console returns (`incident/fetch`, listing `description`): values as strings. */

@@ -6,7 +6,7 @@ import {
   type SimulatorFactory,
   type SimulatorOptions,
 } from "../sdk/sim/server.ts";
-import { CanaryState, flatIncident, LOGTYPES, type SimIncident } from "./sim-state.ts";
+import { CanaryState, flatIncident, LOGTYPES, type SimIncident, stdTime } from "./sim-state.ts";
 
 type Params = Record<string, string | undefined>;
 type Role = "admin" | "analyst" | "read-only";
@@ -233,6 +233,17 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
   // canarytools-python sends bulk delete as POST.
   route("POST", "/incidents/delete", true, bulkDelete);
 
+  // Every incident in change order, sorted again only after the console changed.
+  let feedOf: { state: CanaryState; key: string; sorted: SimIncident[] } | undefined;
+  const changeFeed = (): SimIncident[] => {
+    const key = `${state.lastUpdatedId}:${state.incidents.size}`;
+    if (feedOf?.state !== state || feedOf.key !== key) {
+      const sorted = [...state.incidents.values()].sort((a, b) => a.updated_id - b.updated_id);
+      feedOf = { state, key, sorted };
+    }
+    return feedOf.sorted;
+  };
+
   const listing = (feed: string, keep: (i: SimIncident) => boolean) => (p: Params, req: FastifyRequest) => {
     let query = p;
     let after = -1;
@@ -253,19 +264,28 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
     const older = query.older_than ? canaryDate(query.older_than, "older_than") : undefined;
     const eventLimit = query.event_limit === undefined ? undefined : Number(query.event_limit);
     const tz = checkTz(query.tz);
-    const matching = [...state.incidents.values()]
-      .filter(keep)
-      .filter(
-        (i) =>
-          (!query.node_id || i.node_id === query.node_id) &&
-          (!query.flock_id || i.flock_id === query.flock_id) &&
-          (since === undefined || i.updated_id > since) &&
-          (newer === undefined || i.created > newer) &&
-          (older === undefined || i.created < older),
-      )
-      .sort((a, b) => a.updated_id - b.updated_id);
-    const remaining = matching.filter((i) => i.updated_id > after);
-    const page = limit === undefined ? remaining : remaining.slice(0, limit);
+    const matches = (i: SimIncident) =>
+      keep(i) &&
+      (!query.node_id || i.node_id === query.node_id) &&
+      (!query.flock_id || i.flock_id === query.flock_id) &&
+      (since === undefined || i.updated_id > since) &&
+      (newer === undefined || i.created > newer) &&
+      (older === undefined || i.created < older);
+    // Pages walk the change feed from where the cursor left it, not the whole console each time.
+    const sorted = changeFeed();
+    const page: SimIncident[] = [];
+    let more = false;
+    for (let k = firstAfter(sorted, Math.max(after, since ?? -1)); k < sorted.length; k++) {
+      const incident = sorted[k]!;
+      if (!matches(incident)) continue;
+      if (limit !== undefined && page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(incident);
+    }
+    let newest: SimIncident | undefined;
+    for (let k = sorted.length - 1; k >= 0 && !newest; k--) if (matches(sorted[k]!)) newest = sorted[k];
     const nowS = Math.floor(state.now() / 1000);
     const body: Record<string, unknown> = {
       feed,
@@ -276,17 +296,15 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
         summary: LOGTYPES[i.logtype]!.summary,
         updated: new Date(i.updated_time * 1000).toUTCString(),
         updated_id: i.updated_id,
-        updated_std: flatIncident(i, { tz }).created_std,
+        updated_std: stdTime(i.created, tz),
         updated_time: String(i.updated_time),
       })),
-      max_updated_id:
-        matching.length > 0 ? matching[matching.length - 1]!.updated_id : (since ?? state.lastUpdatedId),
+      max_updated_id: newest ? newest.updated_id : (since ?? state.lastUpdatedId),
       result: "success",
       updated: new Date(nowS * 1000).toUTCString(),
       updated_timestamp: nowS,
     };
     if (limit !== undefined) {
-      const more = remaining.length > page.length;
       const next = more ? encodeCursor({ after: page[page.length - 1]!.updated_id, limit, query }) : null;
       const origin = `http://${req.headers.host}`;
       body.cursor = {
@@ -325,6 +343,18 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
     faults,
     close: () => app.close(),
   };
+}
+
+/** Index of the first incident changed after `updatedId` in a change-ordered list. */
+function firstAfter(sorted: readonly SimIncident[], updatedId: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]!.updated_id > updatedId) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 export const canarySimulator: SimulatorFactory = { connector: "thinkst-canary", start: startCanarySimulator };
