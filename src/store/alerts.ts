@@ -123,7 +123,8 @@ export class AlertStore {
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
       const rows = await trx
         .selectFrom("alerts")
-        .select(["id", "vendor_id", "content_hash", "version", "ocsf"])
+        // Not the OCSF text: most alerts come back unchanged, and only a changed one needs it (below).
+        .select(["id", "vendor_id", "content_hash", "version"])
         .where("connection", "=", origin.connection)
         .where("vendor_id", "in", ids.slice(i, i + LOOKUP_CHUNK))
         .execute();
@@ -167,15 +168,16 @@ export class AlertStore {
         result.unchanged++;
       } else {
         const version = Number(row.version);
+        // The current content becomes a version, copied inside the database.
         await trx
           .insertInto("alert_versions")
-          .values({
-            alert_id: row.id,
-            version,
-            content_hash: row.content_hash,
-            ocsf: row.ocsf,
-            recorded_at: now,
-          })
+          .columns(["alert_id", "version", "content_hash", "ocsf", "recorded_at"])
+          .expression((eb) =>
+            eb
+              .selectFrom("alerts")
+              .select(["id", "version", "content_hash", "ocsf", eb.val(now).as("recorded_at")])
+              .where("id", "=", row.id),
+          )
           .execute();
         await trx
           .updateTable("alerts")
