@@ -1,5 +1,10 @@
 import type { Kysely, Transaction } from "kysely";
-import { type AlertSource, type ConnectorClient, isRampartError } from "../connectors/sdk/index.ts";
+import {
+  type AlertSource,
+  type ConnectorClient,
+  isRampartError,
+  type SourcePage,
+} from "../connectors/sdk/index.ts";
 import { AlertStore, type IncomingAlert, type StoredAlert } from "../store/alerts.ts";
 import { StoredInbox } from "../store/inbox.ts";
 import { type SourceRecord, SourceStore } from "../store/sources.ts";
@@ -39,13 +44,28 @@ export async function pollSource(
   const inbox = new StoredInbox(deps.db, source.name, now);
   const report: PollReport = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0 };
   const origin = { source: source.name, connection: source.connection, connector: source.connector };
+  const pages = alertSource
+    .poll({ client, checkpoint: source.checkpoint, inbox, now })
+    [Symbol.asyncIterator]();
+  let ahead: Promise<IteratorResult<SourcePage>> | undefined;
+  let finished = false;
   try {
-    for await (const page of alertSource.poll({ client, checkpoint: source.checkpoint, inbox, now })) {
+    for (;;) {
+      const step = await (ahead ?? pages.next());
+      ahead = undefined;
+      if (step.done) break;
+      const page = step.value;
       const incoming: IncomingAlert[] = page.alerts.map((raw) => ({
         vendorId: alertSource.alertId(raw),
         ocsf: alertSource.normalize(raw),
       }));
       const stored = await deps.db.transaction().execute(async (trx) => {
+        if (alertSource.readAhead) {
+          // The vendor prepares the next page while this one is stored. Asked for inside the
+          // transaction, so any database work of the source itself still waits for the commit.
+          ahead = pages.next();
+          ahead.catch(() => {}); // awaited by the next turn; a failure then is the poll's failure
+        }
         const result = await alerts.storePage(trx, origin, incoming);
         await sources.saveCheckpoint(trx, source.name, page.checkpoint);
         await inbox.finish(trx, page.inboxIds ?? []);
@@ -58,6 +78,7 @@ export async function pollSource(
       report.unchanged += stored.unchanged;
       deps.onPage?.(report);
     }
+    finished = true;
     await sources.recordSuccess(source.name);
   } catch (error) {
     const data = isRampartError(error)
@@ -65,6 +86,12 @@ export async function pollSource(
       : { type: "Error", message: String((error as Error)?.message ?? error) };
     report.error = data;
     await sources.recordFailure(source.name, `${data.type}: ${data.message}`);
+  } finally {
+    // As a for-await loop would on a failure: let the source finish (close its cursors, pools).
+    if (!finished) {
+      await (ahead as Promise<unknown> | undefined)?.catch(() => {});
+      await pages.return?.(undefined).catch(() => {});
+    }
   }
   return report;
 }

@@ -50,5 +50,6 @@ export const leenAlertSource: AlertSource<LeenCheckpoint> = {
     yield { alerts: held?.items ?? [], checkpoint: { modified_time: reached } };
   },
   alertId: (raw) => String((raw as { finding_info: { uid: string } }).finding_info.uid),
+  readAhead: true,
   normalize: (raw) => normalizeLeenAlert(raw as Record<string, unknown>) as Record<string, unknown>,
 };

@@ -57,6 +57,7 @@ export function createDefenderAlertSource(
       yield { alerts: held, checkpoint: end };
     },
     alertId: (raw) => String((raw as { id: string }).id),
+    readAhead: true,
     normalize: (raw) => normalizeDefenderAlert(raw as DefenderAlert),
   };
 }

@@ -38,4 +38,9 @@ export interface AlertSource<C = unknown> {
   alertId(raw: unknown): string;
   /** The raw alert as an OCSF Detection Finding (a pure function). */
   normalize(raw: unknown): Record<string, unknown>;
+  /**
+   * true when fetching a page has no effect at the vendor (a plain listing, not a consume-once
+   * queue): the next page is then fetched while the current one is being stored.
+   */
+  readAhead?: boolean;
 }

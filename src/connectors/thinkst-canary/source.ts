@@ -26,6 +26,7 @@ export const canaryAlertSource: AlertSource<CanaryCheckpoint> = {
     }
   },
   alertId: (raw) => String((raw as { id: string }).id),
+  readAhead: true,
   normalize: (raw) =>
     normalizeCanaryIncident(raw as Parameters<typeof normalizeCanaryIncident>[0]) as Record<string, unknown>,
 };
