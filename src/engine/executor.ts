@@ -5,7 +5,7 @@ import { type Clock, iso, systemClock } from "./clock.ts";
 import { parseDuration } from "./duration.ts";
 import { errorData, RunCancelled, StepFailure } from "./errors.ts";
 import { bareExpression, Expressions, type Scope, type StepView } from "./expressions.ts";
-import { type ConnectorCatalog, type LoadedPlaybook, loadPlaybook } from "./load.ts";
+import { type ConnectorCatalog, type LoadedPlaybook, PlaybookCache } from "./load.ts";
 import { type OperationCaller, RunRedactor } from "./operation-caller.ts";
 import type {
   CallStep,
@@ -143,6 +143,7 @@ export class Engine {
   readonly #logger: Logger;
   readonly #emit: (event: RunEvent) => void;
   readonly #expressions = new Expressions();
+  readonly #playbooks = new PlaybookCache();
   readonly #leaseMs: number;
   readonly #isOwnerAlive: (owner: string) => boolean;
   readonly #approvalTimeoutMs: number;
@@ -168,7 +169,7 @@ export class Engine {
       const existing = await this.#store.getRun(options.runId);
       if (existing) return this.#existing(existing);
     }
-    const playbook = await loadPlaybook(path, { catalog: this.#catalog });
+    const playbook = await this.#playbooks.load(path, { catalog: this.#catalog });
     const connections = this.#checkBindings(playbook, options.connections ?? {});
     // Opening the connections first refuses a missing one before anything is recorded.
     const redactor = await this.#redactor(playbook, connections);
@@ -229,7 +230,7 @@ export class Engine {
     }
     const run = await this.#store.claimRun(runId, this.owner, iso(now + this.#leaseMs), iso(now), steal);
     if (!run) throw new ValidationError(`run ${runId} could not be claimed (finished or taken meanwhile)`);
-    const playbook = await loadPlaybook(run.playbookPath, {
+    const playbook = await this.#playbooks.load(run.playbookPath, {
       catalog: this.#catalog,
       read: async (p) => {
         const text = run.sources[p];

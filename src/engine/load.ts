@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
 import type { Ajv as AjvClass, ErrorObject, Options } from "ajv";
@@ -73,6 +73,72 @@ export type Segment = string | number;
 export async function loadPlaybook(path: string, options: LoadOptions): Promise<LoadedPlaybook> {
   const loader = new Loader(options);
   return loader.load(resolve(path), []);
+}
+
+/**
+ * Loaded playbooks kept by path, handed out again while every source file still reads the same, so
+ * a process that starts many runs checks a playbook (JSON Schema, expressions, graph) once per
+ * version rather than once per run. The files are read on every load: an edit takes effect at once.
+ */
+export class PlaybookCache {
+  readonly #entries = new Map<string, { playbook: LoadedPlaybook; files?: Map<string, string> }>();
+  readonly #limit: number;
+
+  constructor(limit = 200) {
+    this.#limit = limit;
+  }
+
+  async load(path: string, options: LoadOptions): Promise<LoadedPlaybook> {
+    const absolute = resolve(path);
+    const cached = this.#entries.get(absolute);
+    if (cached && (await this.#unchanged(cached, options.read))) return cached.playbook;
+    const playbook = await loadPlaybook(absolute, options);
+    const files = options.read ? undefined : await identities(playbook.sources);
+    this.#entries.delete(absolute);
+    this.#entries.set(absolute, { playbook, files });
+    if (this.#entries.size > this.#limit) this.#entries.delete(this.#entries.keys().next().value!);
+    return playbook;
+  }
+
+  // Files on disk are compared by identity (inode, size, mtime in ns): one stat instead of a read.
+  // Sources handed in by `read` (a resumed run's stored ones) are compared by text.
+  async #unchanged(
+    entry: { playbook: LoadedPlaybook; files?: Map<string, string> },
+    read: LoadOptions["read"],
+  ): Promise<boolean> {
+    try {
+      for (const [path, text] of Object.entries(entry.playbook.sources)) {
+        if (read) {
+          if ((await read(path)) !== text) return false;
+        } else if (!entry.files || entry.files.get(path) !== (await identity(path))) return false;
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+async function identity(path: string): Promise<string> {
+  const info = await stat(path, { bigint: true });
+  return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+}
+
+/**
+ * Each source file's identity, taken before reading it back: kept only when the file still holds the
+ * loaded text, so an edit racing the load is never mistaken for the version that was checked.
+ */
+async function identities(sources: Record<string, string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [path, text] of Object.entries(sources)) {
+    try {
+      const id = await identity(path);
+      if ((await readFile(path, "utf8")) === text) out.set(path, id);
+    } catch {
+      // A file that cannot be read is checked again on the next load.
+    }
+  }
+  return out;
 }
 
 class Loader {

@@ -5,6 +5,7 @@ import {
   type ConnectorClient,
   createClient,
   Redactor,
+  redactAll,
   ValidationError,
 } from "../connectors/sdk/index.ts";
 import type { ConnectorCatalog } from "./load.ts";
@@ -115,9 +116,7 @@ export class RunRedactor {
   }
 
   value<T>(value: T): T {
-    let out = value;
-    for (const r of this.#redactors) out = r.value(out);
-    return out;
+    return redactAll(value, this.#redactors);
   }
 
   text(value: string): string {

@@ -36,22 +36,34 @@ export class Redactor {
 
   /** Deep copy with secret values replaced and values under secret-looking keys hidden. */
   value<T>(value: T): T {
-    return this.#walk(value, 0) as T;
+    return redactAll(value, [this]);
   }
+}
 
-  #walk(value: unknown, depth: number): unknown {
-    if (typeof value === "string") return this.text(value);
-    if (value === null || typeof value !== "object" || depth > 64) return value;
-    if (Array.isArray(value)) return value.map((item) => this.#walk(item, depth + 1));
+/**
+ * `value` redacted by several redactors at once (a run with several connections): one deep copy,
+ * each string passed through every redactor's secrets, values under secret-looking keys hidden.
+ */
+export function redactAll<T>(value: T, redactors: readonly Redactor[]): T {
+  const active = redactors.filter((r) => r.size > 0);
+  const text = (s: string) => {
+    let out = s;
+    for (const r of active) out = r.text(out);
+    return out;
+  };
+  const walk = (item: unknown, depth: number): unknown => {
+    if (typeof item === "string") return active.length === 0 ? item : text(item);
+    if (item === null || typeof item !== "object" || depth > 64) return item;
+    if (Array.isArray(item)) return item.map((entry) => walk(entry, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    for (const key of Object.keys(item)) {
+      const entry = (item as Record<string, unknown>)[key];
       out[key] =
-        SECRET_KEY.test(key) && typeof item === "string" && item !== ""
-          ? REDACTED
-          : this.#walk(item, depth + 1);
+        typeof entry === "string" && entry !== "" && SECRET_KEY.test(key) ? REDACTED : walk(entry, depth + 1);
     }
     return out;
-  }
+  };
+  return walk(value, 0) as T;
 }
 
 /** Every value in `config` whose schema property is marked `secret: true`. */
