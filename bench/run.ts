@@ -1,0 +1,27 @@
+// Runs every benchmark in bench/ in turn, each in its own process with the repository's pinned
+// Node, and prints their tables. Run: npm run bench  (or node bench/run.ts [name…] for some of them)
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const here = import.meta.dirname;
+const pinned = join(here, "..", "node_modules", ".bin", "node");
+const node = existsSync(pinned) ? pinned : process.execPath;
+const wanted = process.argv.slice(2);
+const benches = readdirSync(here)
+  .filter((f) => f.endsWith(".ts") && f !== "run.ts")
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
+  .sort();
+
+let failed = 0;
+for (const file of benches) {
+  console.log(`\n## ${file}\n`);
+  const result = spawnSync(node, ["--disable-warning=ExperimentalWarning", join(here, file)], {
+    stdio: "inherit",
+  });
+  if (result.status !== 0) {
+    failed++;
+    console.log(`(${file} failed: ${result.signal ?? `exit ${result.status}`})`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
