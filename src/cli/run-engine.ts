@@ -1,5 +1,6 @@
 import { defaultRegistry } from "../connectors/registry.ts";
 import { type Logger, NotFoundError } from "../connectors/sdk/index.ts";
+import { bindConnections } from "../engine/bind-connections.ts";
 import { Engine, type RunEvent, type RunOutcome } from "../engine/executor.ts";
 import { type LoadedPlaybook, PlaybookError } from "../engine/load.ts";
 import { ConnectorCaller } from "../engine/operation-caller.ts";
@@ -62,39 +63,19 @@ export async function withEngine<T>(
   }
 }
 
-/**
- * Binds each connection alias of a playbook to a saved connection: `--connection alias=name` first,
- * else a saved connection named like the alias, else the only saved connection of that connector.
- */
-export async function bindConnections(
+/** Binds a playbook's connection aliases for `rampart run`: `--connection alias=name` flags first. */
+export async function bindConnectionFlags(
   playbook: LoadedPlaybook,
   flags: string[],
   connections: ConnectionStore,
 ): Promise<Record<string, string>> {
-  const bindings: Record<string, string> = {};
+  const explicit: Record<string, string> = {};
   for (const flag of flags) {
     const match = /^([^=]+)=(.+)$/.exec(flag);
     if (!match) throw new UsageError(`--connection ${flag}: expected alias=name`);
-    bindings[match[1]!.trim()] = match[2]!.trim();
+    explicit[match[1]!.trim()] = match[2]!.trim();
   }
-  const saved = await connections.list();
-  for (const [alias, { connector }] of Object.entries(playbook.definition.connections ?? {})) {
-    if (bindings[alias]) continue;
-    const named = saved.find((c) => c.name === alias && c.connector === connector);
-    const ofConnector = saved.filter((c) => c.connector === connector);
-    if (named) bindings[alias] = named.name;
-    else if (ofConnector.length === 1) bindings[alias] = ofConnector[0]!.name;
-    else {
-      const choices = ofConnector.map((c) => c.name).join(", ");
-      throw new UsageError(
-        `connection "${alias}" (${connector}) needs --connection ${alias}=<name>` +
-          (choices
-            ? `; saved ${connector} connections: ${choices}`
-            : `; save one with rampart connection add`),
-      );
-    }
-  }
-  return bindings;
+  return bindConnections(playbook, await connections.list(), { explicit });
 }
 
 /** Prints a playbook's problems one per line (file:line:col: sentence) and exits 2. */

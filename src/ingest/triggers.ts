@@ -3,6 +3,7 @@ import { readdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Kysely, Transaction } from "kysely";
 import { type Logger, silentLogger, ValidationError } from "../connectors/sdk/index.ts";
+import { bindConnections, type SavedConnection } from "../engine/bind-connections.ts";
 import type { RunOutcome, StartOptions } from "../engine/executor.ts";
 import { bareExpression, Expressions, type Scope } from "../engine/expressions.ts";
 import {
@@ -23,12 +24,6 @@ export interface AlertTrigger {
   connector?: string;
   /** JSONata over the OCSF alert; the alert matches when it gives true (always when absent). */
   when?: string;
-}
-
-/** A saved connection as binding needs it. */
-export interface SavedConnection {
-  name: string;
-  connector: string;
 }
 
 /** The part of the engine a dispatcher uses. */
@@ -113,38 +108,6 @@ export function triggerRunId(alertId: string, playbook: string): string {
   const hex = createHash("sha256").update(`${alertId}\0${playbook}`).digest("hex");
   // UUID-shaped (version 8: custom) so it fits wherever a run id goes.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/**
- * Binds each connection alias of a playbook started by an alert: an alias of the alert's own
- * connector takes the connection the alert came from (its console is the one to act on); any other
- * alias takes the saved connection named like it, else the only saved connection of its connector.
- */
-export function bindTriggerConnections(
-  playbook: LoadedPlaybook,
-  saved: readonly SavedConnection[],
-  alert: { connection: string; connector: string },
-): Record<string, string> {
-  const bindings: Record<string, string> = {};
-  for (const [alias, { connector }] of Object.entries(playbook.definition.connections ?? {})) {
-    const own = connector === alert.connector && saved.some((c) => c.name === alert.connection);
-    const named = saved.find((c) => c.name === alias && c.connector === connector);
-    const ofConnector = saved.filter((c) => c.connector === connector);
-    if (own) bindings[alias] = alert.connection;
-    else if (named) bindings[alias] = named.name;
-    else if (ofConnector.length === 1) bindings[alias] = ofConnector[0]!.name;
-    else {
-      const choices = ofConnector.map((c) => c.name).join(", ");
-      throw new ValidationError(
-        `connection "${alias}" (${connector}) cannot be bound: ` +
-          (choices
-            ? `several saved ${connector} connections (${choices}) and none is named "${alias}"`
-            : `no saved ${connector} connection; save one with rampart connection add`),
-        { field: "connections" },
-      );
-    }
-  }
-  return bindings;
 }
 
 export interface TriggerMatcherOptions {
@@ -308,7 +271,12 @@ export class TriggerDispatcher {
           }
           const playbook = await loading;
           report.name = playbook.definition.name;
-          options = { ...options, connections: bindTriggerConnections(playbook, saved, row) };
+          options = {
+            ...options,
+            connections: bindConnections(playbook, saved, {
+              prefer: { name: row.connection, connector: row.connector },
+            }),
+          };
         }
         const outcome = await this.#options.engine.start(row.playbook, options);
         await db

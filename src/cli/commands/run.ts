@@ -4,7 +4,7 @@ import { type LoadedPlaybook, loadPlaybook } from "../../engine/load.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { readJsonArg } from "../input.ts";
 import {
-  bindConnections,
+  bindConnectionFlags,
   eventPrinter,
   printOutcome,
   reportPlaybookError,
@@ -45,7 +45,7 @@ export function registerRunCommand(program: Command): void {
           } catch (error) {
             reportPlaybookError(error);
           }
-          const connections = await bindConnections(playbook, options.connection, session.connections);
+          const connections = await bindConnectionFlags(playbook, options.connection, session.connections);
           const outcome = await session.engine.start(path, { inputs, connections, alert });
           printOutcome(outcome, options.json);
         });
