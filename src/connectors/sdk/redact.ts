@@ -8,6 +8,10 @@ const SECRET_KEY = /pass(word|wd)?|secret|token|api[-_]?key|authorization|cookie
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
+  // Built on first use after a change: one alternation of every secret, longest first, so a secret
+  // that contains another is hidden whole. Strings shorter than the shortest secret are not scanned.
+  #matcher: RegExp | undefined;
+  #shortest = Number.POSITIVE_INFINITY;
 
   constructor(secrets: Iterable<string> = []) {
     for (const secret of secrets) this.add(secret);
@@ -16,10 +20,13 @@ export class Redactor {
   /** Registers a secret value; very short values are ignored so redaction cannot shred ordinary text. */
   add(secret: unknown): void {
     if (typeof secret !== "string" || secret.length < 4) return;
-    this.#secrets.add(secret);
     // Secrets also travel encoded: in Basic headers, query strings and form bodies.
-    this.#secrets.add(encodeURIComponent(secret));
-    this.#secrets.add(Buffer.from(secret).toString("base64"));
+    for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString("base64")]) {
+      if (this.#secrets.has(form)) continue;
+      this.#secrets.add(form);
+      this.#shortest = Math.min(this.#shortest, form.length);
+      this.#matcher = undefined;
+    }
   }
 
   get size(): number {
@@ -27,22 +34,27 @@ export class Redactor {
   }
 
   text(value: string): string {
-    let out = value;
-    for (const secret of this.#secrets) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    }
-    return out;
+    if (value.length < this.#shortest) return value;
+    this.#matcher ??= new RegExp(
+      [...this.#secrets]
+        .sort((a, b) => b.length - a.length)
+        .map(escapeRegExp)
+        .join("|"),
+      "g",
+    );
+    return value.replace(this.#matcher, REDACTED);
   }
 
-  /** Deep copy with secret values replaced and values under secret-looking keys hidden. */
+  /** `value` with secret values replaced and values under secret-looking keys hidden (copied only where changed). */
   value<T>(value: T): T {
     return redactAll(value, [this]);
   }
 }
 
 /**
- * `value` redacted by several redactors at once (a run with several connections): one deep copy,
- * each string passed through every redactor's secrets, values under secret-looking keys hidden.
+ * `value` redacted by several redactors at once (a run with several connections), in one walk: each
+ * string passed through every redactor's secrets, values under secret-looking keys hidden. Objects
+ * and arrays are copied only where something was hidden; an untouched value is returned as is.
  */
 export function redactAll<T>(value: T, redactors: readonly Redactor[]): T {
   const active = redactors.filter((r) => r.size > 0);
@@ -54,16 +66,36 @@ export function redactAll<T>(value: T, redactors: readonly Redactor[]): T {
   const walk = (item: unknown, depth: number): unknown => {
     if (typeof item === "string") return active.length === 0 ? item : text(item);
     if (item === null || typeof item !== "object" || depth > 64) return item;
-    if (Array.isArray(item)) return item.map((entry) => walk(entry, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(item)) {
-      const entry = (item as Record<string, unknown>)[key];
-      out[key] =
-        typeof entry === "string" && entry !== "" && SECRET_KEY.test(key) ? REDACTED : walk(entry, depth + 1);
+    if (Array.isArray(item)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < item.length; i++) {
+        const entry: unknown = item[i];
+        const safe = walk(entry, depth + 1);
+        if (safe !== entry && out === undefined) out = item.slice(0, i);
+        if (out !== undefined) out.push(safe);
+      }
+      return out ?? item;
     }
-    return out;
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(item);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const entry = (item as Record<string, unknown>)[key];
+      const safe =
+        typeof entry === "string" && entry !== "" && SECRET_KEY.test(key) ? REDACTED : walk(entry, depth + 1);
+      if (safe !== entry && out === undefined) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = (item as Record<string, unknown>)[keys[j]!];
+      }
+      if (out !== undefined) out[key] = safe;
+    }
+    return out ?? item;
   };
   return walk(value, 0) as T;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
 
 /** Every value in `config` whose schema property is marked `secret: true`. */
