@@ -136,8 +136,30 @@ function unescapeLiteral(value: string): string {
 }
 
 // JSONata returns sequences as arrays with extra flags and `undefined` for no match; keep plain JSON.
+// A value that already is plain JSON (a path into an earlier step's output, typically) is returned as
+// is rather than copied: step values are never mutated once recorded, so sharing them is safe.
 function normalize(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === "function") return null;
+  if (isPlainJson(value, 0)) return value;
   return JSON.parse(JSON.stringify(value) ?? "null");
+}
+
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (typeof value !== "object" || depth > 100) return false;
+  if (Array.isArray(value)) {
+    // JSONata's sequences carry flags (`sequence`, `keepSingleton`, …) as extra own keys.
+    if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length)
+      return false;
+    for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) {
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
