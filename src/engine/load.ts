@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, relative, resolve } from "node:path";
 import type { Ajv as AjvClass, ErrorObject, Options } from "ajv";
@@ -119,8 +120,10 @@ export class PlaybookCache {
   }
 }
 
+// A synchronous stat of a local file takes microseconds; the promise version costs a thread-pool
+// round trip per run, more than the check itself.
 async function identity(path: string): Promise<string> {
-  const info = await stat(path, { bigint: true });
+  const info = statSync(path, { bigint: true });
   return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 
