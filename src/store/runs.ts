@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import { NotFoundError, ValidationError } from "../connectors/sdk/index.ts";
 // The engine defines what it needs from persistence (a port); this file is the SQL side of it.
 import type {
@@ -170,38 +170,37 @@ export class SqlRunStore implements RunStore {
       .execute();
   }
 
+  // One statement (no transaction): the attempt's order in the run is computed by the insert itself.
+  // Only the run's executor inserts its steps, so two inserts for one run never race.
   async startStep(step: NewStep): Promise<StepRecord> {
-    return this.#db.transaction().execute(async (trx) => {
-      const last = await trx
-        .selectFrom("run_steps")
-        .select((eb) => eb.fn.max("seq").as("seq"))
-        .where("run_id", "=", step.runId)
-        .executeTakeFirst();
-      const seq = Number(last?.seq ?? 0) + 1;
-      const row: RunStepsTable = {
-        run_id: step.runId,
-        step_key: step.key,
-        attempt: step.attempt,
-        seq,
-        step_id: step.stepId,
-        type: step.type,
-        status: step.status,
-        input: json(step.input),
-        output: null,
-        http_status: null,
-        error: null,
-        idempotency_key: step.idempotencyKey,
-        started_at: step.startedAt,
-        finished_at: null,
-      };
-      await trx.insertInto("run_steps").values(row).execute();
-      await trx
-        .updateTable("runs")
-        .set({ updated_at: step.startedAt })
-        .where("id", "=", step.runId)
-        .execute();
-      return toStep(row);
-    });
+    const row: Omit<RunStepsTable, "seq"> = {
+      run_id: step.runId,
+      step_key: step.key,
+      attempt: step.attempt,
+      step_id: step.stepId,
+      type: step.type,
+      status: step.status,
+      input: json(step.input),
+      output: null,
+      http_status: null,
+      error: null,
+      idempotency_key: step.idempotencyKey,
+      started_at: step.startedAt,
+      finished_at: null,
+    };
+    const inserted = await this.#db
+      .insertInto("run_steps")
+      .values({
+        ...row,
+        seq: (eb) =>
+          eb
+            .selectFrom("run_steps")
+            .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
+            .where("run_id", "=", step.runId),
+      })
+      .returning("seq")
+      .executeTakeFirstOrThrow();
+    return toStep({ ...row, seq: inserted.seq });
   }
 
   async finishStep(runId: string, key: string, attempt: number, finish: StepFinish): Promise<void> {
