@@ -190,6 +190,20 @@ test("the demo ingests every source into OCSF and leaves a data dir to explore",
   assert.match(run.stdout, /Saved 5 connections/);
   assert.match(run.stdout, /Polled again: 0 new/);
   assert.match(run.stdout, /canary +1 +60 /);
+  assert.match(
+    run.stdout,
+    /canary-incident-to-iris +60 +0 +60 +0 /,
+    "every new Canary incident ran its playbook",
+  );
+  assert.match(run.stdout, /Canary: unacknowledged incidents 60 → 0/);
+  assert.match(run.stdout, /Triggers started 0 more runs/);
+  const runs = await rampart("--data-dir", dataDir, "runs", "list", "--limit", "1000", "--json");
+  assert.equal(runs.code, 0, runs.stderr);
+  const list = JSON.parse(runs.stdout) as Array<{ playbookName: string; status: string }>;
+  assert.equal(
+    list.filter((r) => r.playbookName === "canary-incident-to-iris" && r.status === "succeeded").length,
+    60,
+  );
   const listed = await rampart(
     "--data-dir",
     dataDir,
