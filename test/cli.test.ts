@@ -20,7 +20,10 @@ function rampart(...args: string[]): Promise<Run> {
     execFile(
       bin,
       args,
-      { env: { ...process.env, RAMPART_HOME: mkdtempSync(join(tmpdir(), "rampart-cli-")) } },
+      {
+        env: { ...process.env, RAMPART_HOME: mkdtempSync(join(tmpdir(), "rampart-cli-")) },
+        maxBuffer: 256 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       },
