@@ -200,7 +200,8 @@ export class SqlRunStore implements RunStore {
       })
       .returning("seq")
       .executeTakeFirstOrThrow();
-    return toStep({ ...row, seq: inserted.seq });
+    // The record carries the input as given rather than parsed back from its JSON text.
+    return { ...toStep({ ...row, input: null, seq: inserted.seq }), input: step.input ?? null };
   }
 
   async finishStep(runId: string, key: string, attempt: number, finish: StepFinish): Promise<void> {
