@@ -6,15 +6,17 @@
 //     sandbox called directly, so the difference is what the engine adds around a script;
 //   the shipped component (ms-defender-get-alert-ips) end to end against the Defender simulator (in its
 //     own process, quota off), runs per second at concurrency 1 and 16, beside a plain Node script doing
-//     the same HTTP call and IP extraction with no engine.
+//     the same HTTP call and IP extraction with no engine; and the same component with its two scripts
+//     written in JavaScript (a bench-only variant), to show what the Python step's fork per run costs.
 // Run: node bench/engine.ts [runs]   (default 200 component runs per row)
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { DatabaseSync } from "node:sqlite";
 import { Agent, request } from "undici";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { defaultRegistry } from "../src/connectors/registry.ts";
 import { Engine, type ScriptRunnerLike } from "../src/engine/executor.ts";
 import { ConnectorCaller } from "../src/engine/operation-caller.ts";
@@ -26,6 +28,45 @@ const SELF = import.meta.filename;
 const COMPONENT_RUNS = Number(process.argv[2] ?? 200);
 const TOP = 10;
 const STEPS = 40;
+
+// The component's two scripts in JavaScript, for the bench-only variant (see javascriptVariant).
+const JS_SUCCESS = `function main(input) {
+  const order = ["Informational", "Low", "Medium", "High"];
+  const byIp = new Map();
+  const alerts = input.alerts || [];
+  for (const alert of alerts) {
+    for (const evidence of alert.evidence || []) {
+      const address = evidence.ipAddress;
+      if (evidence.entityType !== "Ip" || !address) continue;
+      let entry = byIp.get(address);
+      if (!entry) {
+        const v6 = address.includes(":");
+        entry = { ip: address, version: v6 ? 6 : 4, private: isPrivate(address, v6), alerts: [], highest_severity: alert.severity ?? null };
+        byIp.set(address, entry);
+      }
+      if (!entry.alerts.includes(alert.id)) entry.alerts.push(alert.id);
+      if (order.indexOf(alert.severity ?? "Informational") > order.indexOf(entry.highest_severity || "Informational"))
+        entry.highest_severity = alert.severity;
+    }
+  }
+  const ips = [...byIp.values()].sort((a, b) => b.alerts.length - a.alerts.length || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+  console.log(ips.length + " unique IPs across " + alerts.length + " alerts");
+  return { ips, alert_count: alerts.length, ip_count: ips.length };
+}
+function isPrivate(ip, v6) {
+  if (v6) return /^(::1$|f[cd]|fe[89ab])/i.test(ip);
+  const [a, b] = ip.split(".").map(Number);
+  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 169 && b === 254);
+}`;
+
+const JS_FAILURE = `function main(input) {
+  const reply = input.reply || {};
+  const error = reply && typeof reply === "object" ? reply.error : null;
+  const code = (error || {}).code ?? "Unknown";
+  const message = (error || {}).message ?? JSON.stringify(reply).slice(0, 200);
+  console.log("Defender API failed with HTTP " + input.status + ": " + code + ": " + message);
+  return { status: input.status, code, message };
+}`;
 
 if (process.argv[2] === "--simulator") {
   const { startDefenderSimulator } = await import("../src/connectors/ms-defender/simulator.ts");
@@ -159,6 +200,22 @@ async function main(): Promise<void> {
         note: `${((ours / plain) * 100).toFixed(0)} % of the floor${concurrency === 16 ? "; aim ≥ 50 %" : ""} (${runs} runs)`,
       });
     }
+    // The same component with its two scripts in JavaScript (QuickJS) instead of Python: what the
+    // engine reaches when the script step is not a fork per run. A bench variant, not a shipped playbook.
+    const jsComponent = javascriptVariant(root, component);
+    for (let i = 0; i < 10; i++) await run(jsComponent, inputs, connections);
+    for (const concurrency of [1, 16]) {
+      const runs = concurrency === 1 ? Math.max(20, Math.round(COMPONENT_RUNS / 2)) : COMPONENT_RUNS;
+      const ours = await throughput(runs, concurrency, () => run(jsComponent, inputs, connections));
+      const plain = await throughput(runs, concurrency, () => floorClient.once());
+      rows.push({
+        what: `component, JavaScript scripts, runs/s at concurrency ${concurrency}`,
+        ours: `${ours.toFixed(0)} runs/s`,
+        floorWhat: "plain Node: token once, GET alerts, extract IPs",
+        floor: `${plain.toFixed(0)} runs/s`,
+        note: `${((ours / plain) * 100).toFixed(0)} % of the floor (${runs} runs)`,
+      });
+    }
     await floorClient.close();
     await caller.close();
   } finally {
@@ -172,6 +229,23 @@ async function main(): Promise<void> {
   console.log("| measure | ours | floor | floor is | note |");
   console.log("| --- | ---: | ---: | --- | --- |");
   for (const r of rows) console.log(`| ${r.what} | ${r.ours} | ${r.floor} | ${r.floorWhat} | ${r.note} |`);
+}
+
+/**
+ * The shipped component with its Python scripts replaced by JavaScript ones, written beside the bench's
+ * files. Same output, except that IPv6 addresses are kept as written (Python's ipaddress canonicalizes them).
+ */
+function javascriptVariant(root: string, component: string): string {
+  const playbook = parseYaml(readFileSync(component, "utf8")) as {
+    name: string;
+    steps: Record<string, { language?: string; code?: string }>;
+  };
+  playbook.name = `${playbook.name}-js`;
+  Object.assign(playbook.steps.success_response!, { language: "javascript", code: JS_SUCCESS });
+  Object.assign(playbook.steps.failure_response!, { language: "javascript", code: JS_FAILURE });
+  const path = join(root, "ms-defender-get-alert-ips-js.yaml");
+  writeFileSync(path, stringifyYaml(playbook));
+  return path;
 }
 
 /** A playbook of `n` steps run one after another. */
