@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Kysely, Transaction } from "kysely";
-import { type Logger, silentLogger, ValidationError } from "../connectors/sdk/index.ts";
+import { type Logger, silentLogger } from "../connectors/sdk/index.ts";
 import { bindConnections, type SavedConnection } from "../engine/bind-connections.ts";
 import type { RunOutcome, StartOptions } from "../engine/executor.ts";
 import { bareExpression, Expressions, type Scope } from "../engine/expressions.ts";

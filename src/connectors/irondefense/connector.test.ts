@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { type ConnectorClient, createClient, jsonLogger, } from "../sdk/index.ts";
+import { type ConnectorClient, createClient, jsonLogger } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
 import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
 import { ironDefense } from "./connector.ts";
