@@ -63,8 +63,12 @@ export class PythonWorker extends SandboxWorker {
     });
   }
 
+  // A run is two frames: a small header the server reads, then the script and its input, which the
+  // server hands to the child unparsed (a large input is parsed once, by the child that uses it).
   protected send(job: object): void {
-    this.#write(job);
+    const { code, input, ...header } = job as PythonJob;
+    this.#write(header);
+    this.#write({ code, input });
   }
 
   protected cancel(): void {
@@ -112,7 +116,14 @@ export class PythonWorker extends SandboxWorker {
   }
 }
 
-/** The job frame python_worker.py expects. */
+interface PythonJob {
+  op: "run";
+  code: string;
+  input: unknown;
+  limits: ScriptLimits;
+}
+
+/** The job python_worker.py expects (sent as a header frame and a payload frame). */
 export function pythonJob(code: string, input: unknown, limits: ScriptLimits): object {
-  return { op: "run", code, input, limits };
+  return { op: "run", code, input, limits } satisfies PythonJob;
 }

@@ -11,7 +11,8 @@ and exits. A script therefore never sees another run's state, and the server enf
 wall-clock timeout by killing the child, not itself.
 
 Framing on fds 0/1 (moved to private fds at start): 4-byte big-endian length, then UTF-8 JSON.
-  parent -> server: {"op":"run","code":..,"input":..,"limits":{..}} | {"op":"cancel"}
+  parent -> server: {"op":"run","limits":{..}} followed by {"code":..,"input":..} | {"op":"cancel"}
+  (the server reads only the small header; the payload goes to the child as it came)
   server -> parent: {"ready":true} when a child is forked and waiting, then one result per run:
                     {"ok":true,"logs":[..],"output":..} | {"ok":false,"error":{..},"logs":[..]}
 """
@@ -370,12 +371,13 @@ def child_main(ctx, request_fd, result_fd, vm_bytes):
         # while the real request waits.
         execute(json.loads(json.dumps(WARM_UP)), {"logs": [], "bytes": 0, "max": 1 << 20, "over": False})
         os.write(result_fd, WARM)
-        raw = read_frame(request_fd)
+        header = read_frame(request_fd)
+        raw = read_frame(request_fd) if header is not None else None
         if raw is None:
             os._exit(0)
         os.close(request_fd)
         request = json.loads(raw)
-        limits = request["limits"]
+        limits = request["limits"] = json.loads(header)["limits"]
         memory = vm_bytes + int(limits["memoryMb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         cpu = int(limits["timeoutMs"] / 1000) + 1
@@ -439,13 +441,15 @@ def reap(child):
     return status
 
 
-def supervise(ctx, child, raw, limits):
-    """Hands `raw` to the child and returns the response bytes, enforcing time, size and cancel.
+def supervise(ctx, child, header, raw, limits):
+    """Hands the run's `header` and `raw` payload to the child and returns the response bytes,
+    enforcing time, size and cancel.
 
     The child closes its end of the result pipe as soon as it has written, so the answer goes
     back at end-of-file without waiting for the child's exit; reap() then makes sure it is gone.
     """
     try:
+        write_frame(child["request"], header)
         write_frame(child["request"], raw)
     except BrokenPipeError:
         reap(child)
@@ -533,14 +537,18 @@ def main():
     spare = prefork(ctx)
     write_frame(ctx["out"], b'{"ready":true}')
     while True:
+        header = read_frame(ctx["in"])
+        if header is None:
+            reap(spare)
+            return
+        request = json.loads(header)
+        if request.get("op") != "run":
+            continue
         raw = read_frame(ctx["in"])
         if raw is None:
             reap(spare)
             return
-        request = json.loads(raw)
-        if request.get("op") != "run":
-            continue
-        response = supervise(ctx, spare, raw, request["limits"])
+        response = supervise(ctx, spare, header, raw, request["limits"])
         write_frame(ctx["out"], response)
         reap(spare)
         spare = prefork(ctx)
