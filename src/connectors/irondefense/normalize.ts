@@ -15,8 +15,10 @@ import {
   type FindingInfo,
   type NetworkEndpoint,
   OBSERVABLE_TYPE_ID,
+  type Observable,
   observableList,
   type Product,
+  parseTime,
   rawData,
   SEVERITY_ID,
   type SeverityId,
@@ -145,7 +147,11 @@ const TECHNIQUES: Record<string, { tactic: typeof C2; technique: typeof C2; sub_
   PORT_SCANNING: { tactic: DISCOVERY, technique: { uid: "T1046", name: "Network Service Discovery" } },
 };
 
-/** Addresses inside an enterprise: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA. */
+/**
+ * Addresses inside an enterprise: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA. `internal`
+ * checks a dotted quad by hand (a BlockList check costs ten times more) and asks this list about
+ * IPv6 addresses, IPv4-mapped ones included.
+ */
 const INTERNAL = new BlockList();
 INTERNAL.addSubnet("10.0.0.0", 8, "ipv4");
 INTERNAL.addSubnet("172.16.0.0", 12, "ipv4");
@@ -202,17 +208,25 @@ const text = (value: unknown): string =>
 /** Epoch milliseconds of an RFC 3339 time; undefined for an empty or unreadable one. */
 function ms(value: unknown): number | undefined {
   if (typeof value !== "string" || value === "") return undefined;
-  const at = Date.parse(value);
+  const at = parseTime(value);
   return Number.isNaN(at) ? undefined : at;
 }
 
 /** DNS_TUNNELING → "DNS Tunneling". */
 export function label(name: string): string {
-  return name
-    .split("_")
-    .filter((word) => word !== "")
-    .map((word) => (ACRONYMS.has(word) ? word : word.charAt(0) + word.slice(1).toLowerCase()))
-    .join(" ");
+  let out = "";
+  let start = 0;
+  while (start <= name.length) {
+    let end = name.indexOf("_", start);
+    if (end < 0) end = name.length;
+    if (end > start) {
+      const word = name.slice(start, end);
+      if (out !== "") out += " ";
+      out += ACRONYMS.has(word) ? word : word.charAt(0) + word.slice(1).toLowerCase();
+    }
+    start = end + 1;
+  }
+  return out;
 }
 
 function port(value: unknown): number | undefined {
@@ -225,8 +239,21 @@ const ip = (value: unknown): string | undefined => {
   return s !== "" && isIP(s) !== 0 ? s : undefined;
 };
 
+/** Whether an IP address (a valid one) is inside the enterprise. */
 function internal(address: string): boolean {
-  return INTERNAL.check(address, isIP(address) === 6 ? "ipv6" : "ipv4");
+  if (address.includes(":")) return INTERNAL.check(address, "ipv6");
+  // A dotted quad (isIP said so): its first two octets.
+  let i = 0;
+  let a = 0;
+  for (let c = address.charCodeAt(0); c !== 46; c = address.charCodeAt(++i)) a = a * 10 + c - 48;
+  if (a === 10 || a === 127) return true;
+  if (a !== 172 && a !== 192 && a !== 100 && a !== 169) return false;
+  let b = 0;
+  for (let c = address.charCodeAt(++i); c !== 46; c = address.charCodeAt(++i)) b = b * 10 + c - 48;
+  if (a === 172) return b >= 16 && b <= 31;
+  if (a === 192) return b === 168;
+  if (a === 100) return b >= 64 && b <= 127;
+  return b === 254;
 }
 
 /** Outbound, inbound or lateral from which side is inside the enterprise. */
@@ -265,7 +292,13 @@ function evidenceOf(event: IronDefenseEvent, alert: IronDefenseAlert): EvidenceO
   const app = text(event.primary_app_protocol);
   if (app !== "") dst.svc_name = app;
   applyEntity(dst, event.dst_entity_attribute_type, event.dst_entity_attribute);
-  const domains = Array.isArray(event.app_domains) ? event.app_domains.map(text).filter(Boolean) : [];
+  const domains: string[] = [];
+  if (Array.isArray(event.app_domains)) {
+    for (const name of event.app_domains) {
+      const d = text(name);
+      if (d !== "") domains.push(d);
+    }
+  }
   const domain = domains.find((d) => HOSTNAME.test(d));
   // A DNS analytic's domain is what was queried (the destination is the resolver); otherwise
   // it is the name of the server talked to.
@@ -313,6 +346,22 @@ function evidenceFromCriteria(criteria: string): EvidenceOut | undefined {
     evidence.dst_endpoint = dst;
   }
   return evidence.src_endpoint || evidence.dst_endpoint ? evidence : undefined;
+}
+
+/** The observables of one endpoint of evidence `i`: its IP, hostname, MAC and owner. */
+function addEndpoint(
+  observables: { add(name: string, type_id: Observable["type_id"], value: string | undefined): void },
+  i: number,
+  side: "src_endpoint" | "dst_endpoint",
+  endpoint: EndpointOut,
+): void {
+  if (endpoint.ip) observables.add(`evidences[${i}].${side}.ip`, OBSERVABLE_TYPE_ID.IpAddress, endpoint.ip);
+  if (endpoint.hostname)
+    observables.add(`evidences[${i}].${side}.hostname`, OBSERVABLE_TYPE_ID.Hostname, endpoint.hostname);
+  if (endpoint.mac)
+    observables.add(`evidences[${i}].${side}.mac`, OBSERVABLE_TYPE_ID.MacAddress, endpoint.mac);
+  if (endpoint.owner?.name)
+    observables.add(`evidences[${i}].${side}.owner.name`, OBSERVABLE_TYPE_ID.UserName, endpoint.owner.name);
 }
 
 /**
@@ -465,18 +514,16 @@ export function normalizeIronDefenseAlert(
   observables.add("device.ip", OBSERVABLE_TYPE_ID.IpAddress, finding.device?.ip);
   observables.add("device.hostname", OBSERVABLE_TYPE_ID.Hostname, finding.device?.hostname);
   observables.add("device.mac", OBSERVABLE_TYPE_ID.MacAddress, finding.device?.mac);
-  kept.forEach((e, i) => {
-    const at = `evidences[${i}]`;
-    for (const side of ["src_endpoint", "dst_endpoint"] as const) {
-      const endpoint = e[side];
-      observables.add(`${at}.${side}.ip`, OBSERVABLE_TYPE_ID.IpAddress, endpoint?.ip);
-      observables.add(`${at}.${side}.hostname`, OBSERVABLE_TYPE_ID.Hostname, endpoint?.hostname);
-      observables.add(`${at}.${side}.mac`, OBSERVABLE_TYPE_ID.MacAddress, endpoint?.mac);
-      observables.add(`${at}.${side}.owner.name`, OBSERVABLE_TYPE_ID.UserName, endpoint?.owner?.name);
-    }
-    observables.add(`${at}.query.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.query?.hostname);
-    observables.add(`${at}.url.url_string`, OBSERVABLE_TYPE_ID.UrlString, e.url?.url_string);
-  });
+  for (let i = 0; i < kept.length; i++) {
+    const e = kept[i]!;
+    // Paths are spelt out only for the values there are.
+    if (e.src_endpoint) addEndpoint(observables, i, "src_endpoint", e.src_endpoint);
+    if (e.dst_endpoint) addEndpoint(observables, i, "dst_endpoint", e.dst_endpoint);
+    if (e.query?.hostname)
+      observables.add(`evidences[${i}].query.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.query.hostname);
+    if (e.url?.url_string)
+      observables.add(`evidences[${i}].url.url_string`, OBSERVABLE_TYPE_ID.UrlString, e.url.url_string);
+  }
   if (kept.length > 0) finding.evidences = kept;
   if (observables.items.length > 0) finding.observables = observables.items;
 
