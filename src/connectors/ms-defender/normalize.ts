@@ -16,6 +16,7 @@ import {
   observableList,
   type Process,
   type Product,
+  parseTime,
   rawData,
   SEVERITY_ID,
   type SeverityId,
@@ -30,6 +31,7 @@ import type { Alert } from "./schemas.ts";
 export type DefenderAlert = Static<typeof Alert>;
 
 type Json = Record<string, unknown>;
+type ObservableList = ReturnType<typeof observableList>;
 
 // OCSF attributes this mapping fills beyond the shared types in src/ocsf.
 interface FileOut extends File {
@@ -153,7 +155,7 @@ const MAPPED = new Set([
 ]);
 
 /** Evidence fields mapped into OCSF objects per entity type; the rest (non-null) stays in `data`. */
-const MAPPED_EVIDENCE: Record<string, readonly string[]> = {
+const MAPPED_EVIDENCE_FIELDS: Record<string, readonly string[]> = {
   User: ["accountName", "domainName", "userSid", "aadUserId", "userPrincipalName"],
   Ip: ["ipAddress"],
   Url: ["url"],
@@ -173,6 +175,17 @@ const MAPPED_EVIDENCE: Record<string, readonly string[]> = {
   ],
   Registry: ["registryKey", "registryHive"],
 };
+/** The same as sets, made once: `evidenceOf` asks them about every field of every row. */
+const MAPPED_EVIDENCE: Record<string, ReadonlySet<string>> = Object.fromEntries(
+  Object.entries(MAPPED_EVIDENCE_FIELDS).map(([type, fields]) => [type, new Set(fields)]),
+);
+const NOTHING_MAPPED: ReadonlySet<string> = new Set();
+/** A User row whose userPrincipalName is no e-mail address keeps it in `data`. */
+const MAPPED_USER_WITHOUT_UPN: ReadonlySet<string> = new Set(
+  MAPPED_EVIDENCE_FIELDS.User!.filter((key) => key !== "userPrincipalName"),
+);
+/** A Process row without a process id maps only its executable, as a file. */
+const MAPPED_FILE_OF_PROCESS: ReadonlySet<string> = new Set(["fileName", "filePath", "sha1", "sha256"]);
 
 const str = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
@@ -182,7 +195,7 @@ const int = (value: unknown): number | undefined =>
 /** Epoch milliseconds of a Defender timestamp (ISO 8601 with up to 7 fractional digits; extra digits are dropped). */
 function ms(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
-  const parsed = Date.parse(value);
+  const parsed = parseTime(value);
   return Number.isNaN(parsed) ? undefined : parsed;
 }
 
@@ -284,24 +297,24 @@ function processOf(row: Json): ProcessOut | undefined {
 function evidenceOf(row: Json): EvidenceOut | undefined {
   const type = str(row.entityType) ?? "Unknown";
   const evidence: EvidenceOut = { name: type };
-  let mapped: readonly string[] = MAPPED_EVIDENCE[type] ?? [];
+  let mapped = MAPPED_EVIDENCE[type] ?? NOTHING_MAPPED;
   if (type === "User") {
     const user = userOf(str(row.accountName), str(row.domainName), row);
     if (user) evidence.user = user;
-    else mapped = [];
-    if (user && user.email_addr === undefined) mapped = mapped.filter((key) => key !== "userPrincipalName");
+    else mapped = NOTHING_MAPPED;
+    if (user && user.email_addr === undefined) mapped = MAPPED_USER_WITHOUT_UPN;
   } else if (type === "Ip") {
     const ip = str(row.ipAddress);
     // Defender's Ip evidence is the remote address of the device's network activity.
     if (ip && isIP(ip) !== 0) evidence.dst_endpoint = { ip };
-    else mapped = [];
+    else mapped = NOTHING_MAPPED;
   } else if (type === "Url") {
     const url = str(row.url);
     if (url) evidence.url = urlOf(url);
   } else if (type === "File") {
     const file = fileOf(str(row.fileName), str(row.filePath), hashes(row));
     if (file) evidence.file = file;
-    else mapped = [];
+    else mapped = NOTHING_MAPPED;
   } else if (type === "Process") {
     const process = processOf(row);
     if (process) evidence.process = process;
@@ -309,22 +322,24 @@ function evidenceOf(row: Json): EvidenceOut | undefined {
       // Without a process id OCSF has no process; the executable is still a file.
       const file = fileOf(str(row.fileName), str(row.filePath), hashes(row));
       if (file) evidence.file = file;
-      mapped = file ? ["fileName", "filePath", "sha1", "sha256"] : [];
+      mapped = file ? MAPPED_FILE_OF_PROCESS : NOTHING_MAPPED;
     }
   } else if (type === "Registry") {
     const key = str(row.registryKey);
     const hive = str(row.registryHive);
     if (key) evidence.reg_key = { path: hive && !key.startsWith(hive) ? `${hive}\\${key}` : key };
-    else mapped = [];
+    else mapped = NOTHING_MAPPED;
   }
   let data: Json | undefined;
   for (const key of Object.keys(row)) {
-    if (key === "entityType" || mapped.includes(key) || row[key] === null || row[key] === "") continue;
+    const value = row[key];
+    if (value === null || value === "" || key === "entityType" || mapped.has(key)) continue;
     data ??= {};
-    data[key] = row[key];
+    data[key] = value;
   }
   if (data) evidence.data = data;
-  return Object.keys(evidence).length > 1 ? evidence : undefined;
+  // Only the name: nothing of the row mapped.
+  return data === undefined && Object.keys(evidence).length === 1 ? undefined : evidence;
 }
 
 function attacksOf(
@@ -357,6 +372,19 @@ function malwareOf(threatName: string | undefined, family: string | undefined) {
   const known =
     type === undefined ? { id: 0, caption: "Unknown" } : (MALWARE_TYPES[type] ?? { id: 99, caption: type });
   return { name, classification_ids: [known.id], classifications: [known.caption], provider: PRODUCT_NAME };
+}
+
+/** The observables of a file: its name, path and hashes. */
+function addFile(observables: ObservableList, path: string, file: FileOut): void {
+  if (file.name) observables.add(`${path}.name`, OBSERVABLE_TYPE_ID.FileName, file.name);
+  if (file.path) observables.add(`${path}.path`, OBSERVABLE_TYPE_ID.FilePath, file.path);
+  const hashes = file.hashes;
+  if (hashes) {
+    for (let j = 0; j < hashes.length; j++) {
+      if (hashes[j]!.value)
+        observables.add(`${path}.hashes[${j}].value`, OBSERVABLE_TYPE_ID.Hash, hashes[j]!.value);
+    }
+  }
 }
 
 /**
@@ -407,7 +435,10 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
   info.analytic = detectorId
     ? { type_id: 0, type: "Unknown", uid: detectorId, name: title }
     : { type_id: 0, type: "Unknown", name: title };
-  if (alert.detectionSource === "CustomDetection") Object.assign(info.analytic, { type_id: 1, type: "Rule" });
+  if (alert.detectionSource === "CustomDetection") {
+    info.analytic.type_id = 1;
+    info.analytic.type = "Rule";
+  }
   if (attacks.length > 0) info.attacks = attacks;
 
   const metadata = finding.metadata;
@@ -448,7 +479,9 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
     if (evidence) evidences.push(evidence);
   }
 
-  const consumed = new Set(MAPPED);
+  // Consumed only when mapped: relatedUser (when it names a user) and classification (when known).
+  let relatedUserMapped = false;
+  let classificationMapped = false;
   const related = alert.relatedUser;
   if (related && typeof related === "object") {
     const name = str(related.userName);
@@ -462,7 +495,7 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
     );
     const user = match?.user ? { ...match.user } : userOf(name, domain);
     if (user) {
-      consumed.add("relatedUser");
+      relatedUserMapped = true;
       finding.actor = { user };
       observables.add("actor.user.name", OBSERVABLE_TYPE_ID.UserName, user.name);
       observables.add("actor.user.uid", OBSERVABLE_TYPE_ID.UserUid, user.uid);
@@ -479,49 +512,62 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
   const classification = str(alert.classification);
   let verdictId = classification ? VERDICTS[classification] : undefined;
   if (verdictId === 5 && alert.determination === "SecurityTesting") verdictId = 6;
-  if (verdictId !== undefined) consumed.add("classification");
-  if (verdictId !== undefined)
-    Object.assign(finding, { verdict_id: verdictId, verdict: VERDICT_CAPTION[verdictId] });
+  if (verdictId !== undefined) {
+    classificationMapped = true;
+    const out = finding as Json;
+    out.verdict_id = verdictId;
+    out.verdict = VERDICT_CAPTION[verdictId];
+  }
 
   const malware = malwareOf(str(alert.threatName), str(alert.threatFamilyName));
   if (malware) (finding as Json).malware = [malware];
 
   if (evidences.length > 0) {
     finding.evidences = evidences;
-    evidences.forEach((e, i) => {
+    // Paths are spelt out only for the values there are (every value here is a string or absent).
+    for (let i = 0; i < evidences.length; i++) {
+      const e = evidences[i]!;
       const at = `evidences[${i}]`;
-      observables.add(`${at}.dst_endpoint.ip`, OBSERVABLE_TYPE_ID.IpAddress, e.dst_endpoint?.ip);
-      observables.add(`${at}.url.url_string`, OBSERVABLE_TYPE_ID.UrlString, e.url?.url_string);
-      observables.add(`${at}.url.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.url?.hostname);
-      observables.add(`${at}.user.name`, OBSERVABLE_TYPE_ID.UserName, e.user?.name);
-      observables.add(`${at}.user.uid`, OBSERVABLE_TYPE_ID.UserUid, e.user?.uid);
-      observables.add(`${at}.user.email_addr`, OBSERVABLE_TYPE_ID.EmailAddress, e.user?.email_addr);
-      observables.add(`${at}.process.name`, OBSERVABLE_TYPE_ID.ProcessName, e.process?.name);
-      observables.add(
-        `${at}.process.parent_process.name`,
-        OBSERVABLE_TYPE_ID.ProcessName,
-        e.process?.parent_process?.name,
-      );
-      for (const [path, file] of [
-        [`${at}.file`, e.file],
-        [`${at}.process.file`, e.process?.file],
-      ] as const) {
-        if (!file) continue;
-        observables.add(`${path}.name`, OBSERVABLE_TYPE_ID.FileName, file.name);
-        observables.add(`${path}.path`, OBSERVABLE_TYPE_ID.FilePath, file.path);
-        file.hashes?.forEach((hash, j) => {
-          observables.add(`${path}.hashes[${j}].value`, OBSERVABLE_TYPE_ID.Hash, hash.value);
-        });
+      if (e.dst_endpoint?.ip)
+        observables.add(`${at}.dst_endpoint.ip`, OBSERVABLE_TYPE_ID.IpAddress, e.dst_endpoint.ip);
+      if (e.url) {
+        if (e.url.url_string)
+          observables.add(`${at}.url.url_string`, OBSERVABLE_TYPE_ID.UrlString, e.url.url_string);
+        if (e.url.hostname)
+          observables.add(`${at}.url.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.url.hostname);
       }
-      observables.add(`${at}.reg_key.path`, 46, e.reg_key?.path);
-    });
+      const user = e.user;
+      if (user) {
+        if (user.name) observables.add(`${at}.user.name`, OBSERVABLE_TYPE_ID.UserName, user.name);
+        if (user.uid) observables.add(`${at}.user.uid`, OBSERVABLE_TYPE_ID.UserUid, user.uid);
+        if (user.email_addr)
+          observables.add(`${at}.user.email_addr`, OBSERVABLE_TYPE_ID.EmailAddress, user.email_addr);
+      }
+      const process = e.process;
+      if (process?.name) observables.add(`${at}.process.name`, OBSERVABLE_TYPE_ID.ProcessName, process.name);
+      if (process?.parent_process?.name)
+        observables.add(
+          `${at}.process.parent_process.name`,
+          OBSERVABLE_TYPE_ID.ProcessName,
+          process.parent_process.name,
+        );
+      if (e.file) addFile(observables, `${at}.file`, e.file);
+      if (process?.file) addFile(observables, `${at}.process.file`, process.file);
+      if (e.reg_key?.path) observables.add(`${at}.reg_key.path`, 46, e.reg_key.path);
+    }
   }
   if (observables.items.length > 0) finding.observables = observables.items;
 
   let unmapped: Json | undefined;
   for (const key of Object.keys(raw)) {
     const value = raw[key];
-    if (consumed.has(key) || value === null || value === undefined || value === "") continue;
+    if (value === null || value === undefined || value === "") continue;
+    if (
+      MAPPED.has(key) ||
+      (key === "relatedUser" && relatedUserMapped) ||
+      (key === "classification" && classificationMapped)
+    )
+      continue;
     if (Array.isArray(value) && value.length === 0) continue;
     unmapped ??= {};
     unmapped[key] = value;
