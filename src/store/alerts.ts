@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
+import { QueryTemplate } from "./query-template.ts";
 
 /** A normalized alert arriving from a source, before de-duplication. */
 export interface IncomingAlert {
@@ -58,8 +59,28 @@ type Row = Record<string, unknown>;
 const LOOKUP_CHUNK = 500;
 const INSERT_ROWS = 500;
 
+/** The columns of a new alert row, in the order storePage collects their values. */
+const INSERT_COLUMNS = [
+  "id",
+  "source",
+  "connection",
+  "connector",
+  "vendor_id",
+  "content_hash",
+  "title",
+  "severity_id",
+  "status_id",
+  "time",
+  "ocsf",
+  "version",
+  "ingested_at",
+  "updated_at",
+] as const;
+// Compiled INSERT and lookup templates kept per row count; pages are mostly full, so few sizes recur.
+const TEMPLATES_KEPT = 16;
+
 function hashOf(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 function toAlert(row: Row): StoredAlert {
@@ -95,10 +116,26 @@ function summaryOf(ocsf: Record<string, unknown>): {
   };
 }
 
+function templateOf(
+  cache: Map<number, QueryTemplate>,
+  size: number,
+  build: () => ConstructorParameters<typeof QueryTemplate>[0],
+): QueryTemplate {
+  let template = cache.get(size);
+  if (!template) {
+    if (cache.size >= TEMPLATES_KEPT) cache.clear();
+    template = new QueryTemplate(build(), size);
+    cache.set(size, template);
+  }
+  return template;
+}
+
 /** Alerts de-duplicated by (connection, vendor id), each change kept as a version. */
 export class AlertStore {
   readonly #db: Kysely<any>;
   readonly #now: () => number;
+  readonly #inserts = new Map<number, QueryTemplate>();
+  readonly #lookups = new Map<number, QueryTemplate>();
 
   constructor(db: Kysely<any>, now: () => number = Date.now) {
     this.#db = db;
@@ -121,17 +158,14 @@ export class AlertStore {
     const ids = [...byId.keys()];
     const existing = new Map<string, Row>();
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-      const rows = await trx
-        .selectFrom("alerts")
-        // Not the OCSF text: most alerts come back unchanged, and only a changed one needs it (below).
-        .select(["id", "vendor_id", "content_hash", "version"])
-        .where("connection", "=", origin.connection)
-        .where("vendor_id", "in", ids.slice(i, i + LOOKUP_CHUNK))
-        .execute();
+      const chunk = ids.slice(i, i + LOOKUP_CHUNK);
+      const lookup = this.#lookup(trx, chunk.length);
+      const { rows } = await trx.executeQuery<Row>(lookup.bind([origin.connection, ...chunk]));
       for (const row of rows) existing.set(String(row.vendor_id), row);
     }
     const now = this.#now();
-    const inserts: Row[] = [];
+    // New rows' values, INSERT_COLUMNS after INSERT_COLUMNS, bound to a compiled multi-row INSERT below.
+    const values: unknown[] = [];
     for (const [vendorId, alert] of byId) {
       const text = JSON.stringify(alert.ocsf);
       const hash = hashOf(text);
@@ -139,26 +173,33 @@ export class AlertStore {
       const row = existing.get(vendorId);
       if (!row) {
         const id = randomUUID();
-        inserts.push({
+        values.push(
           id,
-          ...origin,
-          vendor_id: vendorId,
-          content_hash: hash,
-          title: summary.title,
-          severity_id: summary.severityId,
-          status_id: summary.statusId,
-          time: summary.time,
-          ocsf: text,
-          version: 1,
-          ingested_at: now,
-          updated_at: now,
-        });
+          origin.source,
+          origin.connection,
+          origin.connector,
+          vendorId,
+          hash,
+          summary.title,
+          summary.severityId,
+          summary.statusId,
+          summary.time,
+          text,
+          1,
+          now,
+          now,
+        );
         result.new++;
         result.created.push({
           id,
-          ...origin,
+          source: origin.source,
+          connection: origin.connection,
+          connector: origin.connector,
           vendorId,
-          ...summary,
+          title: summary.title,
+          severityId: summary.severityId,
+          statusId: summary.statusId,
+          time: summary.time,
           version: 1,
           ingestedAt: now,
           updatedAt: now,
@@ -196,13 +237,42 @@ export class AlertStore {
         result.updated++;
       }
     }
-    for (let i = 0; i < inserts.length; i += INSERT_ROWS) {
-      await trx
-        .insertInto("alerts")
-        .values(inserts.slice(i, i + INSERT_ROWS))
-        .execute();
+    const width = INSERT_COLUMNS.length;
+    for (let i = 0; i < values.length; i += INSERT_ROWS * width) {
+      const chunk = values.slice(i, i + INSERT_ROWS * width);
+      await trx.executeQuery(this.#insert(trx, chunk.length / width).bind(chunk));
     }
     return result;
+  }
+
+  /** `SELECT … WHERE connection = ? AND vendor_id IN (n ids)`, compiled once per n. */
+  #lookup(trx: Transaction<any>, n: number): QueryTemplate {
+    return templateOf(this.#lookups, n + 1, () =>
+      trx
+        .selectFrom("alerts")
+        // Not the OCSF text: most alerts come back unchanged, and only a changed one needs it (below).
+        .select(["id", "vendor_id", "content_hash", "version"])
+        .where("connection", "=", 0)
+        .where(
+          "vendor_id",
+          "in",
+          Array.from({ length: n }, (_, i) => i + 1),
+        ),
+    );
+  }
+
+  /** A multi-row INSERT of n new alerts, compiled once per n. */
+  #insert(trx: Transaction<any>, n: number): QueryTemplate {
+    const width = INSERT_COLUMNS.length;
+    return templateOf(this.#inserts, n * width, () =>
+      trx
+        .insertInto("alerts")
+        .values(
+          Array.from({ length: n }, (_, r) =>
+            Object.fromEntries(INSERT_COLUMNS.map((column, c) => [column, r * width + c])),
+          ),
+        ),
+    );
   }
 
   async get(id: string): Promise<StoredAlert | undefined> {
