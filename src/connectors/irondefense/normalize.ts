@@ -26,6 +26,7 @@ import {
   STATUS_ID,
   type StatusId,
 } from "../../ocsf/index.ts";
+import { lookupTable } from "../../ocsf/lookup-table.ts";
 import type { Alert, Event } from "./schemas.ts";
 
 /** An alert as GetAlerts (and alert notifications) carry it. */
@@ -78,35 +79,35 @@ export function severityIdOf(score: unknown): SeverityId {
   return SEVERITY_ID.Informational;
 }
 
-const STATUSES: Record<string, StatusId> = {
+const STATUSES: Readonly<Record<string, StatusId>> = lookupTable({
   STATUS_AWAITING_REVIEW: STATUS_ID.New,
   STATUS_UNDER_REVIEW: STATUS_ID.InProgress,
   STATUS_CLOSED: STATUS_ID.Resolved,
-};
-const STATUS_TEXT: Record<string, string> = {
+});
+const STATUS_TEXT: Readonly<Record<string, string>> = lookupTable({
   STATUS_AWAITING_REVIEW: "Awaiting review",
   STATUS_UNDER_REVIEW: "Under review",
   STATUS_CLOSED: "Closed",
-};
+});
 
 /** The analyst's rating as the finding's verdict (incident profile); undecided gives none. */
-const VERDICTS: Record<string, { id: number; caption: string; text: string }> = {
+const VERDICTS: Readonly<Record<string, { id: number; caption: string; text: string }>> = lookupTable({
   SEVERITY_BENIGN: { id: 5, caption: "Benign", text: "benign" },
   SEVERITY_SUSPICIOUS: { id: 4, caption: "Suspicious", text: "suspicious" },
   SEVERITY_MALICIOUS: { id: 2, caption: "True Positive", text: "malicious" },
-};
-const EXPECTATION_TEXT: Record<string, string> = {
+});
+const EXPECTATION_TEXT: Readonly<Record<string, string>> = lookupTable({
   EXP_EXPECTED: "expected activity",
   EXP_UNEXPECTED: "unexpected activity",
-};
+});
 
-const CATEGORY_LABEL: Record<string, string> = {
+const CATEGORY_LABEL: Readonly<Record<string, string>> = lookupTable({
   C2: "C2",
   ACTION: "Action",
   ACCESS: "Access",
   RECON: "Recon",
   OTHER: "Other",
-};
+});
 const ACRONYMS = new Set([
   "DNS",
   "HTTP",
@@ -131,7 +132,9 @@ const DISCOVERY = { uid: "TA0007", name: "Discovery" };
  * IronDefense alerts carry no MITRE ATT&CK data. Only where the analytic's name says unambiguously
  * which technique it detects is one given; the C2 category alone is the Command and Control tactic.
  */
-const TECHNIQUES: Record<string, { tactic: typeof C2; technique: typeof C2; sub_technique?: typeof C2 }> = {
+const TECHNIQUES: Readonly<
+  Record<string, { tactic: typeof C2; technique: typeof C2; sub_technique?: typeof C2 }>
+> = lookupTable({
   DNS_TUNNELING: {
     tactic: C2,
     technique: { uid: "T1071", name: "Application Layer Protocol" },
@@ -145,7 +148,7 @@ const TECHNIQUES: Record<string, { tactic: typeof C2; technique: typeof C2; sub_
   SSH_BRUTE_FORCE: { tactic: CREDENTIAL_ACCESS, technique: { uid: "T1110", name: "Brute Force" } },
   RDP_BRUTE_FORCE: { tactic: CREDENTIAL_ACCESS, technique: { uid: "T1110", name: "Brute Force" } },
   PORT_SCANNING: { tactic: DISCOVERY, technique: { uid: "T1046", name: "Network Service Discovery" } },
-};
+});
 
 /**
  * Addresses inside an enterprise: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA. `internal`

@@ -312,4 +312,21 @@ describe("normalizeDefenderAlert over every alert the simulator serves", () => {
     assert.ok(finding.evidences.some((e: Json) => e.name === "MailCluster" && e.data));
     assert.ok(finding.evidences.some((e: Json) => e.file?.path === "C:\\t\\x.exe" && !e.process));
   });
+
+  test("vendor words that are Object.prototype names map like any unknown word", () => {
+    const base = structuredClone(alerts.find((a) => a.evidence.length > 0)!);
+    const odd: DefenderAlert = {
+      ...base,
+      severity: "constructor",
+      status: "__proto__",
+      classification: "toString",
+      category: "hasOwnProperty",
+      evidence: [{ ...base.evidence[0]!, entityType: "constructor" }],
+    };
+    const finding = normalizeDefenderAlert(odd) as Json;
+    const result = validator.validate(finding);
+    assert.deepEqual([...result.errors, ...result.warnings], []);
+    assert.equal(finding.severity_id, 99);
+    assert.equal(finding.status_id, 99);
+  });
 });

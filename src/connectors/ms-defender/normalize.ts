@@ -25,6 +25,7 @@ import {
   type Url,
   type User,
 } from "../../ocsf/index.ts";
+import { lookupTable } from "../../ocsf/lookup-table.ts";
 import type { Alert } from "./schemas.ts";
 
 /** A Defender alert as `listAlerts` with `expandEvidence` returns it. */
@@ -59,40 +60,40 @@ const VENDOR_NAME = "Microsoft";
 const PORTAL = "https://security.microsoft.com/alerts/";
 const ATTACK_URL = "https://attack.mitre.org";
 
-const SEVERITIES: Record<string, SeverityId> = {
+const SEVERITIES: Readonly<Record<string, SeverityId>> = lookupTable({
   Unspecified: SEVERITY_ID.Unknown,
   Informational: SEVERITY_ID.Informational,
   Low: SEVERITY_ID.Low,
   Medium: SEVERITY_ID.Medium,
   High: SEVERITY_ID.High,
-};
+});
 
-const STATUSES: Record<string, StatusId> = {
+const STATUSES: Readonly<Record<string, StatusId>> = lookupTable({
   Unknown: STATUS_ID.Unknown,
   New: STATUS_ID.New,
   InProgress: STATUS_ID.InProgress,
   Resolved: STATUS_ID.Resolved,
-};
+});
 
 /** Triage state as a finding activity: a resolved alert is closed, one being worked on updated. */
-const ACTIVITIES: Record<string, ActivityId> = {
+const ACTIVITIES: Readonly<Record<string, ActivityId>> = lookupTable({
   New: ACTIVITY_ID.Create,
   InProgress: ACTIVITY_ID.Update,
   Resolved: ACTIVITY_ID.Close,
-};
+});
 
 /** OCSF verdict_id (incident profile) → verdict for Defender's classification. */
 const VERDICT_CAPTION = { 1: "False Positive", 2: "True Positive", 5: "Benign", 6: "Test" } as const;
 type VerdictId = keyof typeof VERDICT_CAPTION;
-const VERDICTS: Record<string, VerdictId> = {
+const VERDICTS: Readonly<Record<string, VerdictId>> = lookupTable({
   TruePositive: 2,
   FalsePositive: 1,
   // "Informational, expected activity": real, but not a threat.
   InformationalExpectedActivity: 5,
-};
+});
 
 /** Defender alert categories that are MITRE ATT&CK enterprise tactics. */
-const TACTICS: Record<string, { uid: string; name: string }> = {
+const TACTICS: Readonly<Record<string, { uid: string; name: string }>> = lookupTable({
   Reconnaissance: { uid: "TA0043", name: "Reconnaissance" },
   ResourceDevelopment: { uid: "TA0042", name: "Resource Development" },
   InitialAccess: { uid: "TA0001", name: "Initial Access" },
@@ -107,10 +108,10 @@ const TACTICS: Record<string, { uid: string; name: string }> = {
   Exfiltration: { uid: "TA0010", name: "Exfiltration" },
   CommandAndControl: { uid: "TA0011", name: "Command and Control" },
   Impact: { uid: "TA0040", name: "Impact" },
-};
+});
 
 /** Type prefixes of Microsoft's malware names (`Type:Platform/Family`) → OCSF malware classification. */
-const MALWARE_TYPES: Record<string, { id: number; caption: string }> = {
+const MALWARE_TYPES: Readonly<Record<string, { id: number; caption: string }>> = lookupTable({
   Adware: { id: 1, caption: "Adware" },
   Backdoor: { id: 2, caption: "Backdoor" },
   DDoS: { id: 5, caption: "DDOS" },
@@ -124,7 +125,7 @@ const MALWARE_TYPES: Record<string, { id: number; caption: string }> = {
   Trojan: { id: 18, caption: "Trojan" },
   Virus: { id: 19, caption: "Virus" },
   Worm: { id: 22, caption: "Worm" },
-};
+});
 
 const TECHNIQUE = /^T\d{4}(\.\d{3})?$/;
 const EMAIL = /^[a-zA-Z0-9!#$%&'*+-/=?^_`{|}~.]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/;
@@ -155,7 +156,7 @@ const MAPPED = new Set([
 ]);
 
 /** Evidence fields mapped into OCSF objects per entity type; the rest (non-null) stays in `data`. */
-const MAPPED_EVIDENCE_FIELDS: Record<string, readonly string[]> = {
+const MAPPED_EVIDENCE_FIELDS: Readonly<Record<string, readonly string[]>> = lookupTable({
   User: ["accountName", "domainName", "userSid", "aadUserId", "userPrincipalName"],
   Ip: ["ipAddress"],
   Url: ["url"],
@@ -174,10 +175,10 @@ const MAPPED_EVIDENCE_FIELDS: Record<string, readonly string[]> = {
     "parentProcessFilePath",
   ],
   Registry: ["registryKey", "registryHive"],
-};
+});
 /** The same as sets, made once: `evidenceOf` asks them about every field of every row. */
-const MAPPED_EVIDENCE: Record<string, ReadonlySet<string>> = Object.fromEntries(
-  Object.entries(MAPPED_EVIDENCE_FIELDS).map(([type, fields]) => [type, new Set(fields)]),
+const MAPPED_EVIDENCE: Readonly<Record<string, ReadonlySet<string>>> = lookupTable(
+  Object.fromEntries(Object.entries(MAPPED_EVIDENCE_FIELDS).map(([type, fields]) => [type, new Set(fields)])),
 );
 const NOTHING_MAPPED: ReadonlySet<string> = new Set();
 /** A User row whose userPrincipalName is no e-mail address keeps it in `data`. */

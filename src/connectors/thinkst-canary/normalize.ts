@@ -20,6 +20,7 @@ import {
   secondsToMs,
   type User,
 } from "../../ocsf/index.ts";
+import { lookupTable } from "../../ocsf/lookup-table.ts";
 
 /** A listing entry of `incidents/all` (and the other feeds): the flat incident sits in `description`. */
 export interface CanaryListingIncident {
@@ -45,7 +46,7 @@ export interface CanaryFlatIncident {
 const PRODUCT: Product = { name: "Thinkst Canary", vendor_name: "Thinkst" };
 
 /** The service a logtype's Canary personality emulates, as dst_endpoint.svc_name. */
-const SERVICES: Record<string, string> = {
+const SERVICES: Readonly<Record<string, string>> = lookupTable({
   "2000": "ftp",
   "3001": "http",
   "4002": "ssh",
@@ -54,7 +55,7 @@ const SERVICES: Record<string, string> = {
   "8001": "mysql",
   "9001": "mssql",
   "17000": "http",
-};
+});
 
 /** Logtypes whose incidents are a weaker signal: a port scan is also what vulnerability scanners do. */
 const SCANS = new Set(["5003"]);
