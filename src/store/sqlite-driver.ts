@@ -13,6 +13,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
+import { WalCheckpointer } from "./sqlite-checkpointer.ts";
 
 /**
  * Kysely dialect over Node's built-in `node:sqlite` (no native addon to build).
@@ -57,10 +58,14 @@ class NodeSqliteAdapter extends SqliteAdapter {
 class NodeSqliteDriver implements Driver {
   readonly #database: DatabaseSync;
   readonly #connection: NodeSqliteConnection;
+  readonly #checkpointer: WalCheckpointer | undefined;
 
   constructor(database: DatabaseSync) {
     this.#database = database;
-    this.#connection = new NodeSqliteConnection(database);
+    const file = database.location();
+    const wal = file !== null && database.prepare("PRAGMA journal_mode").get()?.journal_mode === "wal";
+    this.#checkpointer = wal ? new WalCheckpointer(database, file) : undefined;
+    this.#connection = new NodeSqliteConnection(database, this.#checkpointer);
   }
 
   async init(): Promise<void> {}
@@ -77,6 +82,7 @@ class NodeSqliteDriver implements Driver {
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw("commit"));
+    this.#connection.committed();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -99,45 +105,79 @@ class NodeSqliteDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
+    // The checkpointer's connection first, so ours is the last and checkpoints the WAL as it closes.
+    await this.#checkpointer?.close();
     if (this.#database.isOpen) this.#database.close();
   }
 }
 
+interface Prepared {
+  statement: StatementSync;
+  /** Yields columns (SELECT, PRAGMA, … RETURNING): read its rows; otherwise report its changes. */
+  reads: boolean;
+}
+
+// A statement that writes is counted as its values plus about one page, to pace checkpoints.
+const WRITE_OVERHEAD_BYTES = 16_384;
+
 class NodeSqliteConnection implements DatabaseConnection {
   readonly #database: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements = new Map<string, Prepared>();
+  readonly #checkpointer: WalCheckpointer | undefined;
+  /** Roughly how much the writes since the last commit stored. */
+  #written = 0;
 
-  constructor(database: DatabaseSync) {
+  constructor(database: DatabaseSync, checkpointer: WalCheckpointer | undefined) {
     this.#database = database;
+    this.#checkpointer = checkpointer;
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.#prepare(compiled.sql);
+    const { statement, reads } = this.#prepare(compiled.sql);
     const parameters = compiled.parameters.map(toSqlValue);
-    // A statement that yields columns (SELECT, PRAGMA, … RETURNING) is read; others report changes.
-    if (statement.columns().length > 0) {
-      return { rows: statement.all(...parameters).map(plainRow) as R[] };
-    }
+    if (reads) return { rows: statement.all(...parameters).map(plainRow) as R[] };
     const { changes, lastInsertRowid } = statement.run(...parameters);
+    if (this.#checkpointer && changes > 0) {
+      this.#written += WRITE_OVERHEAD_BYTES + bytesOf(parameters);
+      if (!this.#database.isTransaction) this.committed();
+    }
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
 
   async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-    const statement = this.#prepare(compiled.sql);
+    const { statement } = this.#prepare(compiled.sql);
     for (const row of statement.iterate(...compiled.parameters.map(toSqlValue))) {
       yield { rows: [plainRow(row as object) as R] };
     }
   }
 
-  #prepare(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#database.prepare(sql);
-      // Queries are built by Kysely, so the set of distinct SQL texts stays small.
-      if (this.#statements.size < 500) this.#statements.set(sql, statement);
-    }
-    return statement;
+  /** The writes so far are committed (the transaction's, or one statement's outside any). */
+  committed(): void {
+    if (this.#written === 0) return;
+    this.#checkpointer?.committed(this.#written);
+    this.#written = 0;
   }
+
+  #prepare(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (!prepared) {
+      const statement = this.#database.prepare(sql);
+      prepared = { statement, reads: statement.columns().length > 0 };
+      // Queries are built by Kysely, so the set of distinct SQL texts stays small.
+      if (this.#statements.size < 500) this.#statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+}
+
+function bytesOf(parameters: readonly SQLInputValue[]): number {
+  let bytes = 0;
+  for (const value of parameters) {
+    if (typeof value === "string") bytes += value.length;
+    else if (value instanceof Uint8Array) bytes += value.byteLength;
+    else bytes += 8;
+  }
+  return bytes;
 }
 
 /** node:sqlite binds only null, numbers, bigints, strings and bytes; booleans become 0/1 as SQLite stores them. */
