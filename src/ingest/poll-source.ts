@@ -65,6 +65,11 @@ export async function pollSource(
           // transaction, so any database work of the source itself still waits for the commit.
           ahead = pages.next();
           ahead.catch(() => {}); // awaited by the next turn; a failure then is the poll's failure
+          // Storing is synchronous work chained by microtasks, so the request would wait for the commit:
+          // undici writes a request on a reused keep-alive socket from a setImmediate. Two turns of the
+          // event loop let the source reach the socket first (the second runs after undici's).
+          await eventLoopTurn();
+          await eventLoopTurn();
         }
         const result = await alerts.storePage(trx, origin, incoming);
         await sources.saveCheckpoint(trx, source.name, page.checkpoint);
@@ -94,4 +99,8 @@ export async function pollSource(
     }
   }
   return report;
+}
+
+function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
