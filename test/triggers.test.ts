@@ -121,6 +121,21 @@ async function stored(dataDir: string) {
   }
 }
 
+/** The steps some run has started and not finished. */
+async function inFlight(dataDir: string): Promise<string[]> {
+  const database = await openDatabase({ dataDir });
+  try {
+    const rows = await database.db
+      .selectFrom("run_steps")
+      .select("step_key")
+      .where("status", "=", "running")
+      .execute();
+    return rows.map((r) => String(r.step_key));
+  } finally {
+    await database.close();
+  }
+}
+
 /** Runs per Canary incident key, from the alert each run answers. */
 function runsPerIncident(runs: Array<{ alert: string | null }>): Map<string, number> {
   const counts = new Map<string, number>();
@@ -272,11 +287,8 @@ describe("a SIGKILLed ingest loses and doubles no triggered run", () => {
     const args = ["--data-dir", dataDir, "ingest", "--once", "--playbooks", playbooks];
     // The sources' table prints after every page (alerts and triggers) has committed.
     const child = await startUntil(args, /^canary\s+\d+\s+\d+/m);
-    for (;;) {
-      const { runs } = await stored(dataDir);
-      if (runs.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Kill only once the first run is inside the read IRIS never answers, not at an earlier step.
+    while (!(await inFlight(dataDir)).includes("ioc_types")) await new Promise((r) => setTimeout(r, 50));
     await killed(child);
 
     let state = await stored(dataDir);
