@@ -1,7 +1,7 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { AuthSession, Config } from "./auth.ts";
-import { dig } from "./auth.ts";
 import { type Connector, type Operation, paginationOf } from "./connector.ts";
+import { dig } from "./dig.ts";
 import {
   AuthError,
   isRampartError,

@@ -2,6 +2,7 @@ export * from "./alert-source.ts";
 export * from "./auth.ts";
 export * from "./client.ts";
 export * from "./connector.ts";
+export * from "./dig.ts";
 export * from "./errors.ts";
 export * from "./http.ts";
 export * from "./logger.ts";

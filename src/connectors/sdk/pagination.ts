@@ -1,4 +1,4 @@
-import { dig } from "./auth.ts";
+import { dig } from "./dig.ts";
 
 /**
  * How a listing operation pages; `items` is a dotted path to the array in each page.
