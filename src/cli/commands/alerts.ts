@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from "../../connectors/sdk/index.ts";
 import type { AlertFilter } from "../../store/alerts.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { parseSince } from "../duration.ts";
+import { severityName, statusName } from "../source-reports.ts";
 import { table } from "../table.ts";
 import { withWorkspace } from "../workspace.ts";
 
@@ -29,8 +30,6 @@ const STATUSES: Record<string, number> = {
   deleted: 6,
   other: 99,
 };
-const SEVERITY_NAMES = ["Unknown", "Informational", "Low", "Medium", "High", "Critical", "Fatal"];
-const STATUS_NAMES = ["Unknown", "New", "In Progress", "Suppressed", "Resolved", "Archived", "Deleted"];
 
 function pick(table: Record<string, number>, value: string, flag: string): number {
   const id = /^\d+$/.test(value) ? Number(value) : table[value.toLowerCase()];
@@ -86,8 +85,8 @@ export function registerAlertCommands(program: Command): void {
               list.map((a) => [
                 a.id,
                 new Date(a.time).toISOString(),
-                SEVERITY_NAMES[a.severityId] ?? String(a.severityId),
-                STATUS_NAMES[a.statusId] ?? String(a.statusId),
+                severityName(a.severityId),
+                statusName(a.statusId),
                 a.source,
                 a.title,
               ]),

@@ -10,6 +10,7 @@ import { startLab } from "../../lab/lab.ts";
 import { AlertStore } from "../../store/alerts.ts";
 import { SourceStore } from "../../store/sources.ts";
 import { withEngine } from "../run-engine.ts";
+import { severityName, sourceReportTable } from "../source-reports.ts";
 import { table } from "../table.ts";
 import { dispatcherOf, triggerTable } from "../triggers.ts";
 
@@ -22,16 +23,6 @@ const CONNECTION_NAMES: Record<string, string> = {
   irondefense: "irondefense",
 };
 
-const SEVERITY: Record<number, string> = {
-  0: "Unknown",
-  1: "Informational",
-  2: "Low",
-  3: "Medium",
-  4: "High",
-  5: "Critical",
-  6: "Fatal",
-  99: "Other",
-};
 const SHIPPED_PLAYBOOKS = resolve(import.meta.dirname, "../../../playbooks");
 
 interface VendorPicture {
@@ -130,21 +121,7 @@ export function registerDemoCommand(program: Command): void {
           try {
             const reports = await ingestor.once();
             say(`3. Ingested ${reports.length} alert sources into OCSF Detection Findings`);
-            say(
-              indent(
-                table(
-                  ["SOURCE", "PAGES", "NEW", "UPDATED", "UNCHANGED", "ERROR"],
-                  reports.map((r) => [
-                    r.source,
-                    String(r.pages),
-                    String(r.new),
-                    String(r.updated),
-                    String(r.unchanged),
-                    r.error?.message ?? "",
-                  ]),
-                ),
-              ),
-            );
+            say(indent(sourceReportTable(reports)));
             const bySeverity = await database.db
               .selectFrom("alerts")
               .select(["severity_id", (eb) => eb.fn.countAll().as("n")])
@@ -152,7 +129,7 @@ export function registerDemoCommand(program: Command): void {
               .orderBy("severity_id", "desc")
               .execute();
             say(
-              `   ${await alerts.count()} alerts: ${bySeverity.map((r) => `${SEVERITY[Number(r.severity_id)] ?? r.severity_id} ${r.n}`).join(", ")}`,
+              `   ${await alerts.count()} alerts: ${bySeverity.map((r) => `${severityName(Number(r.severity_id))} ${r.n}`).join(", ")}`,
             );
             say();
 

@@ -5,7 +5,7 @@ import type { PollReport } from "../../ingest/poll-source.ts";
 import { TriggerMatcher } from "../../ingest/triggers.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { withEngine } from "../run-engine.ts";
-import { table } from "../table.ts";
+import { sourceReportTable } from "../source-reports.ts";
 import { dispatcherOf, playbooksDirOf, triggersOf, triggerTable } from "../triggers.ts";
 
 function line(report: PollReport): string {
@@ -73,19 +73,7 @@ export function registerIngestCommand(program: Command): void {
               if (options.json) console.log(JSON.stringify(reports, null, 2));
               else if (reports.length === 0) console.log("no sources; add one with rampart source add");
               else {
-                console.log(
-                  table(
-                    ["SOURCE", "PAGES", "NEW", "UPDATED", "UNCHANGED", "ERROR"],
-                    reports.map((r) => [
-                      r.source,
-                      String(r.pages),
-                      String(r.new),
-                      String(r.updated),
-                      String(r.unchanged),
-                      r.error ? `${r.error.type}: ${r.error.message}` : "",
-                    ]),
-                  ),
-                );
+                console.log(sourceReportTable(reports));
               }
               const started = await dispatch();
               if (triggers.length > 0 && started.length === 0 && leftOver.length === 0)
