@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { vendors } from "../../connectors/registry.ts";
 import { ValidationError } from "../../connectors/sdk/index.ts";
+import { parseDuration } from "../../engine/duration.ts";
 import { dataDirOf } from "../connection-store.ts";
-import { formatDuration, parseDuration } from "../duration.ts";
+import { formatDuration } from "../duration.ts";
 import { table } from "../table.ts";
 import { withWorkspace } from "../workspace.ts";
 
