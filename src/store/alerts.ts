@@ -1,13 +1,15 @@
-import { hash, randomUUIDv7 } from "node:crypto";
+import { randomUUIDv7 } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
+import { type AlertContent, alertContent } from "./alert-content.ts";
 import { QueryTemplate } from "./query-template.ts";
 
-/** A normalized alert arriving from a source, before de-duplication. */
-export interface IncomingAlert {
-  vendorId: string;
-  /** OCSF Detection Finding. */
-  ocsf: Record<string, unknown>;
-}
+/**
+ * A normalized alert arriving from a source, before de-duplication: the OCSF Detection Finding,
+ * or its stored form already computed (by `alertContent`, e.g. in a worker thread).
+ */
+export type IncomingAlert =
+  | { vendorId: string; ocsf: Record<string, unknown> }
+  | { vendorId: string; content: AlertContent };
 
 export interface StoredAlert {
   id: string;
@@ -79,10 +81,6 @@ const INSERT_COLUMNS = [
 // Compiled INSERT and lookup templates kept per row count; pages are mostly full, so few sizes recur.
 const TEMPLATES_KEPT = 16;
 
-function hashOf(text: string): string {
-  return hash("sha256", text, "hex");
-}
-
 function toAlert(row: Row): StoredAlert {
   return {
     id: String(row.id),
@@ -98,21 +96,6 @@ function toAlert(row: Row): StoredAlert {
     ingestedAt: Number(row.ingested_at),
     updatedAt: Number(row.updated_at),
     ocsf: JSON.parse(String(row.ocsf)) as Record<string, unknown>,
-  };
-}
-
-function summaryOf(ocsf: Record<string, unknown>): {
-  title: string;
-  severityId: number;
-  statusId: number;
-  time: number;
-} {
-  const info = (ocsf.finding_info ?? {}) as Record<string, unknown>;
-  return {
-    title: String(info.title ?? ""),
-    severityId: Number(ocsf.severity_id ?? 0),
-    statusId: Number(ocsf.status_id ?? 0),
-    time: Number(ocsf.time ?? 0),
   };
 }
 
@@ -167,9 +150,8 @@ export class AlertStore {
     // New rows' values, INSERT_COLUMNS after INSERT_COLUMNS, bound to a compiled multi-row INSERT below.
     const values: unknown[] = [];
     for (const [vendorId, alert] of byId) {
-      const text = JSON.stringify(alert.ocsf);
-      const hash = hashOf(text);
-      const summary = summaryOf(alert.ocsf);
+      const summary = "content" in alert ? alert.content : alertContent(alert.ocsf);
+      const { text, hash } = summary;
       const row = existing.get(vendorId);
       if (!row) {
         // Time-ordered (UUIDv7): new ids append to the primary-key index instead of dirtying pages all over it.
@@ -191,6 +173,7 @@ export class AlertStore {
           now,
         );
         result.new++;
+        let ocsf = "ocsf" in alert ? alert.ocsf : undefined;
         result.created.push({
           id,
           source: origin.source,
@@ -204,7 +187,11 @@ export class AlertStore {
           version: 1,
           ingestedAt: now,
           updatedAt: now,
-          ocsf: alert.ocsf,
+          // Arrived as text (normalized in a worker): parsed only if someone reads it, e.g. a trigger's `when`.
+          get ocsf() {
+            ocsf ??= JSON.parse(text) as Record<string, unknown>;
+            return ocsf;
+          },
         });
       } else if (row.content_hash === hash) {
         result.unchanged++;
