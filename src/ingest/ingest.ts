@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import { type ConnectorClient, createClient, type Vendor } from "../connectors/sdk/index.ts";
 import type { StoredAlert } from "../store/alerts.ts";
 import { type SourceRecord, SourceStore } from "../store/sources.ts";
+import { NormalizePool } from "./normalize-pool.ts";
 import { type PollReport, pollSource } from "./poll-source.ts";
 
 export interface IngestOptions {
@@ -19,6 +20,8 @@ export class Ingestor {
   readonly #options: IngestOptions;
   readonly #sources: SourceStore;
   readonly #clients = new Map<string, ConnectorClient>();
+  // Threads start only when a page is large enough to be worth handing over.
+  readonly #normalizer = new NormalizePool();
 
   constructor(options: IngestOptions) {
     this.#options = options;
@@ -54,6 +57,7 @@ export class Ingestor {
   async close(): Promise<void> {
     await Promise.all([...this.#clients.values()].map((c) => c.close()));
     this.#clients.clear();
+    await this.#normalizer.close();
   }
 
   async #poll(source: SourceRecord): Promise<PollReport> {
@@ -78,6 +82,7 @@ export class Ingestor {
         now: this.#options.now,
         onNewAlerts: this.#options.onNewAlerts,
         onPage: this.#options.onPage,
+        normalizer: this.#normalizer,
       },
       source,
       vendor.alertSource,

@@ -8,6 +8,10 @@ import {
 import { AlertStore, type IncomingAlert, type StoredAlert } from "../store/alerts.ts";
 import { StoredInbox } from "../store/inbox.ts";
 import { type SourceRecord, SourceStore } from "../store/sources.ts";
+import type { NormalizePool } from "./normalize-pool.ts";
+
+// Smaller pages are normalized on the polling thread: handing them over costs more than it saves.
+const OFFLOAD_MIN_ALERTS = 50;
 
 export interface PollReport {
   source: string;
@@ -26,6 +30,15 @@ export interface PollDependencies {
   onNewAlerts?: (trx: Transaction<any>, alerts: StoredAlert[]) => Promise<void>;
   /** Progress after every committed page. */
   onPage?: (report: PollReport) => void;
+  /** Worker threads that normalize large pages while earlier ones are stored (else this thread does). */
+  normalizer?: NormalizePool;
+}
+
+/** A page from the source, with its normalization already under way in a worker when there is one. */
+interface Fetched {
+  step: IteratorResult<SourcePage>;
+  /** Resolves to undefined when the worker could not do it; the page is then normalized here. */
+  offloaded?: Promise<IncomingAlert[] | undefined>;
 }
 
 /**
@@ -47,24 +60,49 @@ export async function pollSource(
   const pages = alertSource
     .poll({ client, checkpoint: source.checkpoint, inbox, now })
     [Symbol.asyncIterator]();
-  let ahead: Promise<IteratorResult<SourcePage>> | undefined;
+  // Pages asked for and not yet taken by the loop below, oldest first.
+  const queue: Promise<Fetched>[] = [];
+  let fetching = false;
+  const request = (): void => {
+    fetching = true;
+    const fetched = pages.next().then((step): Fetched => {
+      fetching = false;
+      if (step.done) return { step };
+      const offloaded = offload(step.value);
+      // A plain listing: while this page is normalized in a worker, the one after it is fetched.
+      if (offloaded && alertSource.readAhead && queue.length < 3) request();
+      return { step, offloaded };
+    });
+    fetched.catch(() => {}); // awaited by the loop; a failure then is the poll's failure
+    queue.push(fetched);
+  };
+  const offload = (page: SourcePage): Promise<IncomingAlert[] | undefined> | undefined => {
+    if (!deps.normalizer || page.alerts.length < OFFLOAD_MIN_ALERTS) return undefined;
+    return deps.normalizer
+      .normalize(source.connector, page.alerts)
+      ?.then((contents) =>
+        page.alerts.map((raw, i) => ({ vendorId: alertSource.alertId(raw), content: contents[i]! })),
+      )
+      .catch(() => undefined);
+  };
   let finished = false;
   try {
     for (;;) {
-      const step = await (ahead ?? pages.next());
-      ahead = undefined;
+      if (queue.length === 0) request();
+      const { step, offloaded } = await queue.shift()!;
       if (step.done) break;
       const page = step.value;
-      const incoming: IncomingAlert[] = page.alerts.map((raw) => ({
-        vendorId: alertSource.alertId(raw),
-        ocsf: alertSource.normalize(raw),
-      }));
+      const incoming: IncomingAlert[] =
+        (await offloaded) ??
+        page.alerts.map((raw) => ({
+          vendorId: alertSource.alertId(raw),
+          ocsf: alertSource.normalize(raw),
+        }));
       const stored = await deps.db.transaction().execute(async (trx) => {
         if (alertSource.readAhead) {
           // The vendor prepares the next page while this one is stored. Asked for inside the
           // transaction, so any database work of the source itself still waits for the commit.
-          ahead = pages.next();
-          ahead.catch(() => {}); // awaited by the next turn; a failure then is the poll's failure
+          if (queue.length === 0 && !fetching) request();
           // Storing is synchronous work chained by microtasks, so the request would wait for the commit:
           // undici writes a request on a reused keep-alive socket from a setImmediate. Two turns of the
           // event loop let the source reach the socket first (the second runs after undici's).
@@ -94,7 +132,7 @@ export async function pollSource(
   } finally {
     // As a for-await loop would on a failure: let the source finish (close its cursors, pools).
     if (!finished) {
-      await (ahead as Promise<unknown> | undefined)?.catch(() => {});
+      await Promise.all(queue.map((fetched) => fetched.catch(() => {})));
       await pages.return?.(undefined).catch(() => {});
     }
   }
