@@ -16,6 +16,7 @@ import { Agent, request } from "undici";
 import { vendors } from "../src/connectors/registry.ts";
 import { createClient, type Vendor } from "../src/connectors/sdk/index.ts";
 import { Ingestor } from "../src/ingest/ingest.ts";
+import { INSERT_COLUMNS } from "../src/store/alerts.ts";
 import { openDatabase, openSqliteFile } from "../src/store/database.ts";
 import { SourceStore } from "../src/store/sources.ts";
 
@@ -158,22 +159,8 @@ async function httpFloor(sim: SimInfo) {
   }
 }
 
-const COLUMNS = [
-  "id",
-  "source",
-  "connection",
-  "connector",
-  "vendor_id",
-  "content_hash",
-  "title",
-  "severity_id",
-  "status_id",
-  "time",
-  "ocsf",
-  "version",
-  "ingested_at",
-  "updated_at",
-] as const;
+// The same columns the store inserts, so the floor writes exactly what the end-to-end run wrote.
+const COLUMNS = INSERT_COLUMNS;
 
 /** The rows the end-to-end run stored, inserted again into a fresh database with one prepared statement. */
 async function storageFloor(fromDir: string, toDir: string) {

@@ -62,7 +62,7 @@ const LOOKUP_CHUNK = 500;
 const INSERT_ROWS = 500;
 
 /** The columns of a new alert row, in the order storePage collects their values. */
-const INSERT_COLUMNS = [
+export const INSERT_COLUMNS = [
   "id",
   "source",
   "connection",
