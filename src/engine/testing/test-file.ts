@@ -92,15 +92,8 @@ export interface LoadedTestFile {
   playbook: LoadedPlaybook;
 }
 
-/** A test file that cannot run; `issues` lists every problem, each with its line. */
-export class TestFileError extends Error {
-  readonly issues: PlaybookIssue[];
-
-  constructor(issues: PlaybookIssue[]) {
-    super(issues.map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`).join("\n"));
-    this.issues = issues;
-  }
-
+/** A test file that cannot run; `issues` lists every problem (its own or its playbook's), each with its line. */
+export class TestFileError extends PlaybookError {
   override get name(): string {
     return "TestFileError";
   }
