@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createOcsfValidator } from "../../ocsf/index.ts";
+import { testReferenceValidatorAgrees } from "../../ocsf/testing.ts";
 import { type ConnectorClient, createClient } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
 import { ironDefense } from "./connector.ts";
@@ -18,8 +15,6 @@ import {
 import { startIronDefenseSimulator } from "./simulator.ts";
 
 /** The independent reference validator, present only in the project's shared workspace. */
-const REFERENCE = "/work/shared/ocsf/validate.mjs";
-
 const validator = createOcsfValidator({ strict: true });
 
 /** The value at an observable's attribute path (`evidences[2].dst_endpoint.ip`). */
@@ -93,19 +88,7 @@ describe("IronDefense alerts as OCSF Detection Findings", () => {
     assert.deepEqual(problems, []);
   });
 
-  test("the reference validator agrees: no errors and no warnings in strict mode", {
-    skip: existsSync(REFERENCE) ? false : `${REFERENCE} is not here`,
-  }, async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "rampart-ocsf-")), "irondefense.ndjson");
-    writeFileSync(file, findings.map((f) => JSON.stringify(f)).join("\n"));
-    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) =>
-      execFile(process.execPath, [REFERENCE, "--strict", file], (error, stdout) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
-      ),
-    );
-    assert.equal(code, 0, stdout);
-    assert.match(stdout, new RegExp(`^${findings.length} valid, 0 invalid \\(0 errors, 0 warnings\\)`, "m"));
-  });
+  testReferenceValidatorAgrees(() => findings);
 
   test("severity 0–1000 falls into five bands; the score itself is the risk score", () => {
     const bands: Array<[number, number]> = [

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { testReferenceValidatorAgrees } from "../../ocsf/testing.ts";
 import { createOcsfValidator } from "../../ocsf/validator.ts";
 import { createClient } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
@@ -15,8 +12,6 @@ import { startDefenderSimulator } from "./simulator.ts";
 type Json = Record<string, any>;
 
 const START = Date.parse("2025-06-02T09:30:00Z");
-const SHARED_VALIDATOR = "/work/shared/ocsf/validate.mjs";
-
 /** Defender's words and the OCSF ids they must become (the specification, not the code's tables). */
 const SEVERITY_IDS: Record<string, number> = { Informational: 1, Low: 2, Medium: 3, High: 4 };
 const STATUS_IDS: Record<string, [number, string]> = {
@@ -71,22 +66,7 @@ describe("normalizeDefenderAlert over every alert the simulator serves", () => {
     }
   });
 
-  test("the shared validator agrees in strict mode (when /work/shared/ocsf is present)", (t) => {
-    if (!existsSync(SHARED_VALIDATOR)) {
-      t.skip(`${SHARED_VALIDATOR} is absent`);
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), "rampart-defender-"));
-    try {
-      const file = join(dir, "findings.ndjson");
-      writeFileSync(file, `${findings.map((f) => JSON.stringify(f)).join("\n")}\n`);
-      const run = spawnSync(process.execPath, [SHARED_VALIDATOR, "--strict", file], { encoding: "utf8" });
-      assert.equal(run.status, 0, run.stdout + run.stderr);
-      assert.match(run.stdout, /120 valid, 0 invalid \(0 errors, 0 warnings\)/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  testReferenceValidatorAgrees(() => findings);
 
   test("severity and status become OCSF ids with their captions; the vendor's status stays in status_code", () => {
     const seen = new Set<string>();
