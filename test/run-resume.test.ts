@@ -1,59 +1,16 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Simulator } from "../src/connectors/sdk/sim/server.ts";
 import { startCanarySimulator } from "../src/connectors/thinkst-canary/simulator.ts";
 import { openDatabase } from "../src/store/database.ts";
 import { SqlRunStore } from "../src/store/runs.ts";
-
-const RAMPART = resolve(import.meta.dirname, "../bin/rampart");
+import { killed, rampart, startUntil } from "./support/rampart-process.ts";
 
 interface SimState {
   incidents: Array<{ id: string; acknowledged: string }>;
-}
-
-/** Runs `rampart` to completion and returns its exit code and output. */
-function rampart(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(RAMPART, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `rampart` and resolves once a line of its output matches `pattern` (rejects if it exits first). */
-function startUntil(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(RAMPART, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const check = (chunk: Buffer) => {
-      output += chunk;
-      if (pattern.test(output)) done({ child, output: () => output });
-    };
-    child.stdout!.on("data", check);
-    child.stderr!.on("data", check);
-    child.on("error", fail);
-    child.on("exit", (code) => fail(new Error(`rampart exited (${code}) before ${pattern}:\n${output}`)));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.removeAllListeners("exit");
-    child.on("exit", () => done());
-    child.kill("SIGKILL");
-  });
 }
 
 describe("a run whose process is SIGKILLed resumes from its last finished step", () => {

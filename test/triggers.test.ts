@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -8,8 +7,8 @@ import { startIrisSimulator } from "../src/connectors/dfir-iris/simulator.ts";
 import type { Simulator } from "../src/connectors/sdk/sim/server.ts";
 import { startCanarySimulator } from "../src/connectors/thinkst-canary/simulator.ts";
 import { openDatabase } from "../src/store/database.ts";
+import { killed, rampart, startUntil } from "./support/rampart-process.ts";
 
-const RAMPART = resolve(import.meta.dirname, "../bin/rampart");
 const SHIPPED = resolve(import.meta.dirname, "../playbooks");
 
 interface CanaryState {
@@ -18,46 +17,6 @@ interface CanaryState {
 interface IrisState {
   cases: Array<{ case_id: number; soc_id: string }>;
   iocs: Array<{ ioc_id: number; ioc_value: string; cases: number[] }>;
-}
-
-function rampart(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(RAMPART, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `rampart` and resolves once its output matches `pattern` (rejects if it exits first). */
-function startUntil(args: string[], pattern: RegExp): Promise<ChildProcess> {
-  return new Promise((done, fail) => {
-    const child = spawn(RAMPART, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const check = (chunk: Buffer) => {
-      output += chunk;
-      if (pattern.test(output)) done(child);
-    };
-    child.stdout!.on("data", check);
-    child.stderr!.on("data", check);
-    child.on("error", fail);
-    child.on("exit", (code) => fail(new Error(`rampart exited (${code}) before ${pattern}:\n${output}`)));
-  });
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.removeAllListeners("exit");
-    child.on("exit", () => done());
-    child.kill("SIGKILL");
-  });
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
@@ -286,7 +245,7 @@ describe("a SIGKILLed ingest loses and doubles no triggered run", () => {
     });
     const args = ["--data-dir", dataDir, "ingest", "--once", "--playbooks", playbooks];
     // The sources' table prints after every page (alerts and triggers) has committed.
-    const child = await startUntil(args, /^canary\s+\d+\s+\d+/m);
+    const { child } = await startUntil(args, /^canary\s+\d+\s+\d+/m);
     // Kill only once the first run is inside the read IRIS never answers, not at an earlier step.
     while (!(await inFlight(dataDir)).includes("ioc_types")) await new Promise((r) => setTimeout(r, 50));
     await killed(child);
