@@ -102,8 +102,21 @@ export function allOf(...strategies: AuthStrategy[]): AuthStrategy {
 }
 
 export interface LoginTokenOptions {
-  /** The login call, relative to the base URL; it is sent with HTTP Basic from config. */
-  login: { method: string; path: string; usernameKey: string; passwordKey: string; body?: unknown };
+  /**
+   * The login call, relative to the base URL. The credentials from config go as HTTP Basic, or with
+   * `credentials: "json"` as fields of a JSON body (`usernameField`/`passwordField`, default
+   * `username`/`password`) merged into `body`.
+   */
+  login: {
+    method: string;
+    path: string;
+    usernameKey: string;
+    passwordKey: string;
+    body?: unknown;
+    credentials?: "basic" | "json";
+    usernameField?: string;
+    passwordField?: string;
+  };
   /** Where the token comes back: a response header, or a dotted path into the JSON body. */
   token: { header: string } | { bodyPath: string };
   /** How the token is sent afterwards. Defaults to `Authorization: Bearer <token>`. */
@@ -121,8 +134,21 @@ export function loginToken(options: LoginTokenOptions): AuthStrategy {
       const { login: spec } = options;
       const loginUrl = ctx.baseUrl + spec.path;
       const isLogin = (req: HttpRequest) => req.method === spec.method && req.url === loginUrl;
+      const inBody = spec.credentials === "json";
       const credentials = () =>
         basicHeader(str(ctx.config, spec.usernameKey), str(ctx.config, spec.passwordKey));
+      const loginBody = (): HttpRequest["body"] => {
+        if (!inBody) return spec.body === undefined ? undefined : { kind: "json", value: spec.body };
+        const extra = spec.body !== null && typeof spec.body === "object" ? spec.body : {};
+        return {
+          kind: "json",
+          value: {
+            ...extra,
+            [spec.usernameField ?? "username"]: str(ctx.config, spec.usernameKey),
+            [spec.passwordField ?? "password"]: str(ctx.config, spec.passwordKey),
+          },
+        };
+      };
       const tokenOf = (res: HttpResponse): unknown =>
         "header" in options.token
           ? res.headers[options.token.header.toLowerCase()]
@@ -131,9 +157,9 @@ export function loginToken(options: LoginTokenOptions): AuthStrategy {
         const res = await ctx.send({
           method: spec.method,
           url: loginUrl,
-          headers: { authorization: credentials() },
+          headers: inBody ? {} : { authorization: credentials() },
           query: {},
-          body: spec.body === undefined ? undefined : { kind: "json", value: spec.body },
+          body: loginBody(),
         });
         if (res.status >= 400) {
           const refused = res.status === 401 || res.status === 403;
@@ -162,8 +188,9 @@ export function loginToken(options: LoginTokenOptions): AuthStrategy {
       return {
         async apply(req) {
           // A connector may expose the login call as an operation: it carries the credentials, not a token.
-          if (isLogin(req)) req.headers.authorization = credentials();
-          else req.headers[send.header] = send.prefix + (await ensure());
+          if (isLogin(req)) {
+            if (!inBody) req.headers.authorization = credentials();
+          } else req.headers[send.header] = send.prefix + (await ensure());
         },
         async renew() {
           token = undefined;
@@ -193,7 +220,10 @@ function vendorReason(body: unknown): string | undefined {
 
 export interface OAuth2ClientCredentialsOptions {
   tokenUrl(config: Config): string;
-  scope(config: Config): string;
+  /** Sent as `scope` unless undefined or empty. */
+  scope(config: Config): string | undefined;
+  /** Sent as `audience` (Auth0, Okta and others want one) unless undefined or empty. */
+  audience?(config: Config): string | undefined;
   clientIdKey: string;
   clientSecretKey: string;
   /** Renew this long before the token's stated expiry. */
@@ -220,7 +250,8 @@ export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions)
               grant_type: "client_credentials",
               client_id: str(ctx.config, options.clientIdKey),
               client_secret: str(ctx.config, options.clientSecretKey),
-              scope: options.scope(ctx.config),
+              scope: options.scope(ctx.config) || undefined,
+              audience: options.audience?.(ctx.config) || undefined,
             },
           },
         });

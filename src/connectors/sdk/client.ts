@@ -1,6 +1,6 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import type { AuthSession, Config } from "./auth.ts";
-import { type Connector, type Operation, paginationOf } from "./connector.ts";
+import { type CollectSpec, type Connector, type Operation, paginationOf } from "./connector.ts";
 import { dig } from "./dig.ts";
 import {
   AuthError,
@@ -67,6 +67,8 @@ export class ConnectorClient {
   readonly #auth: AuthSession;
   readonly #logger: Logger;
   readonly #baseUrl: string;
+  /** Where requests may go: the base URL's origin and any the connection allows. */
+  readonly #origins: Set<string>;
   readonly #now: () => number;
 
   constructor(connector: Connector, config: unknown, options: ClientOptions = {}) {
@@ -77,11 +79,23 @@ export class ConnectorClient {
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? Date.now;
     this.#baseUrl = connector.baseUrl(this.#config).replace(/\/+$/, "");
-    const c = this.#config as Record<string, number | boolean | undefined>;
+    this.#origins = new Set([new URL(this.#baseUrl).origin]);
+    for (const origin of connector.allowedOrigins?.(this.#config) ?? [])
+      this.#origins.add(new URL(origin).origin);
+    const c = this.#config as Record<string, number | boolean | string | undefined>;
+    if ((c.client_cert === undefined) !== (c.client_key === undefined)) {
+      const missing = c.client_cert === undefined ? "client_cert" : "client_key";
+      throw new ValidationError(`config.${missing} is required: client_cert and client_key go together`, {
+        field: missing,
+      });
+    }
     this.#transport = new HttpTransport({
       timeoutMs: (c.timeout_ms as number) ?? 30_000,
       connectTimeoutMs: (c.connect_timeout_ms as number) ?? 10_000,
       verifyTls: c.verify_tls !== false,
+      ca: c.ca_bundle as string | undefined,
+      cert: c.client_cert as string | undefined,
+      key: c.client_key as string | undefined,
     });
     const base = { ...DEFAULT_RESILIENCE, ...connector.resilience };
     if (typeof c.rate_limit_per_minute === "number")
@@ -105,6 +119,8 @@ export class ConnectorClient {
   ): Promise<CallResult<T>> {
     const op = this.#operation(name);
     const valid = this.validateInput(op, input);
+    const collect = op.collect?.(valid as Static<TSchema>);
+    if (collect) return this.#collect<T>(op, valid, collect, options);
     return this.#run<T>(op, valid, this.#buildRequest(op, valid), options);
   }
 
@@ -122,14 +138,29 @@ export class ConnectorClient {
     input: Record<string, unknown> = {},
     options: CallOptions = {},
   ): AsyncGenerator<unknown> {
-    const op = this.#operation(name);
+    yield* this.#pageStream(this.#operation(name), input, options, () => {});
+  }
+
+  /** The pages' outputs; `onPage` sees each page's whole result just before its output is yielded. */
+  async *#pageStream(
+    op: Operation,
+    input: Record<string, unknown>,
+    options: CallOptions,
+    onPage: (result: CallResult) => void,
+  ): AsyncGenerator<unknown> {
     const spec = withCallerPaging(paginationOf(op, input), input);
-    if (!spec) throw new ValidationError(`operation ${name} does not paginate`, { field: "operation" });
+    if (!spec) throw new ValidationError(`operation ${op.name} does not paginate`, { field: "operation" });
+    const send = async (valid: Record<string, unknown>, req: HttpRequest) => {
+      const result = await this.#run(op, valid, req, options);
+      onPage(result);
+      return result.output;
+    };
     const fetchPage = async (params: Record<string, unknown>) => {
       const merged = withParams(input, params);
       if (spec.style === "cursor" && params[spec.cursorParam] !== undefined)
         for (const key of spec.firstPageOnly ?? []) delete merged[key];
-      return (await this.call(name, merged, options)).output;
+      const valid = this.validateInput(op, merged);
+      return send(valid, this.#buildRequest(op, valid));
     };
     if (spec.style === "offset") {
       const start = dig(input, spec.offsetParam);
@@ -139,11 +170,51 @@ export class ConnectorClient {
     else {
       const fetchUrl = async (url: string) => {
         const valid = this.validateInput(op, input);
-        const req: HttpRequest = { method: op.method, url: this.#sameOrigin(url), headers: {}, query: {} };
-        return (await this.#run(op, valid, req, options)).output;
+        // The link carries the query; method and headers stay those of the first request.
+        const first = this.#buildRequest(op, valid);
+        const req: HttpRequest = {
+          method: first.method,
+          url: this.#nextLink(url),
+          headers: { ...first.headers },
+          query: {},
+        };
+        return send(valid, req);
       };
       yield* nextLinkPages(() => fetchPage({}), fetchUrl, spec);
     }
+  }
+
+  /** One call over every page, up to the spec's page limit; a failed page (returned as data) ends it. */
+  async #collect<T>(
+    op: Operation,
+    input: Record<string, unknown>,
+    spec: CollectSpec,
+    options: CallOptions,
+  ): Promise<CallResult<T>> {
+    const started = this.#now();
+    const outputs: unknown[] = [];
+    let last: CallResult | undefined;
+    let attempts = 0;
+    const stream = this.#pageStream(op, input, options, (result) => {
+      last = result;
+      attempts += result.attempts;
+    });
+    let stoppedAtLimit = false;
+    for await (const page of stream) {
+      if (!last!.ok) return { ...(last as CallResult<T>), attempts, durationMs: this.#now() - started };
+      outputs.push(page);
+      if (outputs.length >= spec.maxPages) {
+        stoppedAtLimit = true;
+        break;
+      }
+    }
+    return {
+      output: spec.combine(outputs, stoppedAtLimit) as T,
+      status: last!.status,
+      ok: true,
+      attempts,
+      durationMs: this.#now() - started,
+    };
   }
 
   /** Streams the items of every page. */
@@ -167,15 +238,33 @@ export class ConnectorClient {
     return op;
   }
 
-  // Next links come from the vendor; only follow them to the vendor's own origin so credentials stay there.
-  #sameOrigin(url: string): string {
+  // Next links come from the vendor; only follow them to origins the connection trusts, so credentials stay there.
+  #nextLink(url: string): string {
     const target = new URL(url, this.#baseUrl);
-    if (target.origin !== new URL(this.#baseUrl).origin) {
+    if (!this.#origins.has(target.origin)) {
       throw new UpstreamError(`vendor's next link points to another origin (${target.origin})`, {
         retryable: false,
       });
     }
     return target.href;
+  }
+
+  /** Refuses, before anything is sent, a request to an origin the connection does not allow. */
+  #checkOrigin(op: Operation, url: string): void {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      throw new ValidationError(`${this.connector.name}.${op.name}: "${url}" is not a URL`, {
+        field: "path",
+      });
+    }
+    if (this.#origins.has(origin)) return;
+    throw new ValidationError(
+      `${this.connector.name}.${op.name}: ${origin} is not this connection's origin (${new URL(this.#baseUrl).origin}) ` +
+        "nor one it allows; nothing was sent (add it to the connection's allowed_origins to permit it)",
+      { field: "path" },
+    );
   }
 
   #buildRequest(op: Operation, input: Record<string, unknown>): HttpRequest {
@@ -219,6 +308,7 @@ export class ConnectorClient {
   ): Promise<CallResult<T>> {
     const started = this.#now();
     let attempts = 0;
+    this.#checkOrigin(op, req.url);
     if (options.idempotencyKey) req.headers["idempotency-key"] = options.idempotencyKey;
     try {
       const res = await this.#resilience.execute(async (signal) => {
@@ -230,7 +320,8 @@ export class ConnectorClient {
           attempts++;
           reply = await this.#sendAuthenticated(req, signal);
         }
-        if (reply.status >= 400) throw this.#httpError(reply, op);
+        const succeeded = op.success ? op.success(reply.status, input as never) : reply.status < 400;
+        if (!succeeded) throw this.#httpError(reply, op);
         return reply;
       }, options.signal);
       const unwrapped = this.connector.response ? this.connector.response(res, op) : res.body;

@@ -30,7 +30,19 @@ export interface OperationDef<I extends TSchema = TSchema, O extends TSchema = T
   /** Escape hatch: turn the (already unwrapped) reply into the output. */
   response?: (body: unknown, res: HttpResponse, input: Static<I>) => unknown;
   /** How the listing pages; a function of the input when a vendor parameter picks the mode (Leen's `enableCursor`). */
-  paginate?: PaginationSpec | ((input: Static<I>) => PaginationSpec);
+  paginate?: PaginationSpec | ((input: Static<I>) => PaginationSpec | undefined);
+  /** Which HTTP statuses count as success for this input (default: every status below 400). */
+  success?: (status: number, input: Static<I>) => boolean;
+  /** When it returns a spec, one call walks the pages itself and returns them combined (the http connector's `paginate` input). */
+  collect?: (input: Static<I>) => CollectSpec | undefined;
+}
+
+/** How one call gathers every page of a paginating operation. */
+export interface CollectSpec {
+  /** Pages fetched at most; the call stops there even when the vendor has more. */
+  maxPages: number;
+  /** The call's output from the pages' outputs; `stoppedAtLimit` says the page limit ended the walk. */
+  combine(pages: unknown[], stoppedAtLimit: boolean): unknown;
 }
 
 export type Operation = OperationDef<TSchema, TSchema>;
@@ -63,6 +75,8 @@ export interface ConnectorDef {
   errorMessage?: (body: unknown) => string | undefined;
   /** The vendor's own typed error for an HTTP error reply (e.g. naming the field a 400 complains about); undefined keeps the SDK's mapping. */
   error?: (res: HttpResponse, op: Operation) => RampartError | undefined;
+  /** Origins besides the base URL's that requests may go to, credentials included (none unless the connection lists some). */
+  allowedOrigins?: (config: Config) => readonly string[];
   /** Defaults for this vendor (e.g. its documented rate limit). */
   resilience?: Partial<ResilienceOptions>;
   operations: readonly Operation[];
@@ -93,6 +107,18 @@ export const CommonConnectionSettings = {
   ),
   max_attempts: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 10, description: "Attempts per call, first included (default 4)" }),
+  ),
+  ca_bundle: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: "PEM certificates to trust instead of the system's, for a server signed by a private CA",
+    }),
+  ),
+  client_cert: Type.Optional(
+    Type.String({ minLength: 1, description: "PEM client certificate, for servers that require mutual TLS" }),
+  ),
+  client_key: Type.Optional(
+    Type.String({ minLength: 1, secret: true, description: "PEM private key of client_cert" }),
   ),
 };
 

@@ -39,6 +39,11 @@ export interface TransportOptions {
   /** Whole request, from sending to the last byte of the reply. */
   timeoutMs: number;
   verifyTls: boolean;
+  /** PEM certificates trusted instead of the system's (a private CA). */
+  ca?: string;
+  /** PEM client certificate and its key, for servers that want mutual TLS. */
+  cert?: string;
+  key?: string;
   /** Tests and embedders may hand in their own dispatcher (e.g. a shared pool). */
   dispatcher?: Dispatcher;
 }
@@ -57,7 +62,13 @@ export class HttpTransport {
       new Agent({
         keepAliveTimeout: 30_000,
         connections: 64,
-        connect: { timeout: options.connectTimeoutMs, rejectUnauthorized: options.verifyTls },
+        connect: {
+          timeout: options.connectTimeoutMs,
+          rejectUnauthorized: options.verifyTls,
+          ca: options.ca,
+          cert: options.cert,
+          key: options.key,
+        },
       });
   }
 

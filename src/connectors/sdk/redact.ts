@@ -98,13 +98,31 @@ function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
 
-/** Every value in `config` whose schema property is marked `secret: true`. */
-export function secretsOf(schema: { properties?: object }, config: unknown): string[] {
-  if (config === null || typeof config !== "object") return [];
+/**
+ * Every value in `config` whose schema property is marked `secret: true`, in nested objects too
+ * (an auth block inside the config) and in each branch of `anyOf`/`oneOf`/`allOf`.
+ */
+export function secretsOf(schema: SecretSchema, config: unknown): string[] {
   const values: string[] = [];
-  for (const [key, property] of Object.entries(schema.properties ?? {}) as [string, { secret?: boolean }][]) {
-    const value = (config as Record<string, unknown>)[key];
-    if (property.secret && typeof value === "string") values.push(value);
-  }
-  return values;
+  const walk = (node: SecretSchema | undefined, value: unknown, depth: number) => {
+    if (!node || value === null || typeof value !== "object" || depth > 16) return;
+    for (const branch of [...(node.anyOf ?? []), ...(node.oneOf ?? []), ...(node.allOf ?? [])])
+      walk(branch, value, depth + 1);
+    for (const [key, property] of Object.entries(node.properties ?? {}) as [string, SecretSchema][]) {
+      const entry = (value as Record<string, unknown>)[key];
+      if (property.secret && typeof entry === "string") values.push(entry);
+      else walk(property, entry, depth + 1);
+    }
+  };
+  walk(schema, config, 0);
+  return [...new Set(values)];
+}
+
+/** The parts of a JSON Schema `secretsOf` reads. */
+export interface SecretSchema {
+  secret?: boolean;
+  properties?: object;
+  anyOf?: SecretSchema[];
+  oneOf?: SecretSchema[];
+  allOf?: SecretSchema[];
 }
