@@ -9,7 +9,7 @@ import {
   noAuth,
   oauth2ClientCredentials,
 } from "../sdk/index.ts";
-import { renderTemplate } from "./template.ts";
+import { renderOptional, renderTemplate } from "./template.ts";
 
 // The SDK's auth strategies as data: each field is the option of the same name the strategy
 // function takes; option functions (token URL, scope) become `{field}` templates over the config.
@@ -116,9 +116,9 @@ export function strategyOf(spec: AuthSpec): AuthStrategy {
     case "oauth2-client-credentials":
       return oauth2ClientCredentials({
         tokenUrl: (config) => renderTemplate(spec.tokenUrl, config, "auth.tokenUrl"),
-        scope: (config) => (spec.scope ? renderTemplate(spec.scope, config, "auth.scope") : undefined),
-        audience: (config) =>
-          spec.audience ? renderTemplate(spec.audience, config, "auth.audience") : undefined,
+        // A scope or audience field left empty is simply not sent.
+        scope: (config) => (spec.scope ? renderOptional(spec.scope, config) : undefined),
+        audience: (config) => (spec.audience ? renderOptional(spec.audience, config) : undefined),
         clientIdKey: spec.clientIdKey,
         clientSecretKey: spec.clientSecretKey,
         renewBeforeMs: spec.renewBeforeMs,

@@ -22,3 +22,12 @@ export function renderTemplate(template: string, config: Config, what: string): 
     return template[offset + match.length] === "/" ? text.replace(/\/+$/, "") : text;
   });
 }
+
+/** Like renderTemplate, but undefined (nothing to send) when a field it uses has no value. */
+export function renderOptional(template: string, config: Config): string | undefined {
+  const missing = placeholders(template).some((key) => {
+    const value = config[key];
+    return value === undefined || value === null || value === "";
+  });
+  return missing ? undefined : renderTemplate(template, config, "");
+}
