@@ -190,7 +190,7 @@ test("the demo ingests every source into OCSF and leaves a data dir to explore",
   const dataDir = mkdtempSync(join(tmpdir(), "rampart-demo-test-"));
   const run = await rampart("--data-dir", dataDir, "demo");
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /Saved 5 connections/);
+  assert.match(run.stdout, /Saved 7 connections/);
   assert.match(run.stdout, /Polled again: 0 new/);
   assert.match(run.stdout, /canary +1 +60 /);
   assert.match(

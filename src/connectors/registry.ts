@@ -1,4 +1,6 @@
+import { vendor as abuseIpdb } from "./abuseipdb/index.ts";
 import { vendor as dfirIris } from "./dfir-iris/index.ts";
+import { vendor as http } from "./http/index.ts";
 import { vendor as ironDefense } from "./irondefense/index.ts";
 import { vendor as leen } from "./leen/index.ts";
 import { vendor as msDefender } from "./ms-defender/index.ts";
@@ -6,7 +8,15 @@ import type { Connector, Vendor } from "./sdk/index.ts";
 import { vendor as thinkstCanary } from "./thinkst-canary/index.ts";
 
 /** Every vendor Rampart ships; adding one is one line here. */
-export const vendors: readonly Vendor[] = [thinkstCanary, msDefender, leen, dfirIris, ironDefense];
+export const vendors: readonly Vendor[] = [
+  thinkstCanary,
+  msDefender,
+  leen,
+  dfirIris,
+  ironDefense,
+  abuseIpdb,
+  http,
+];
 
 /** Name → connector lookups for the faces (CLI, API) and the engine. */
 export class ConnectorRegistry {
@@ -26,5 +36,26 @@ export class ConnectorRegistry {
 }
 
 export function defaultRegistry(): ConnectorRegistry {
-  return new ConnectorRegistry(vendors.map((v) => v.connector));
+  return registryWith([]);
+}
+
+/** The shipped connectors and, after them, connectors loaded from files (`loadConnectorFiles`); names must not clash. */
+export function registryWith(files: readonly Connector[]): ConnectorRegistry {
+  const list = [...vendors.map((v) => v.connector), ...files];
+  const names = new Set<string>();
+  for (const connector of list) {
+    if (names.has(connector.name)) throw new Error(`connector ${connector.name} is defined twice`);
+    names.add(connector.name);
+  }
+  return new ConnectorRegistry(list);
+}
+
+/**
+ * The names the shipped connectors take, with what defines them, for checking connector files
+ * against; `except` leaves out the one declared in that file (checking a shipped file itself).
+ */
+export function builtInNames(except?: string): Map<string, string> {
+  return new Map(
+    vendors.filter((v) => !except || v.connectorFile !== except).map((v) => [v.connector.name, "built in"]),
+  );
 }

@@ -21,6 +21,8 @@ const CONNECTION_NAMES: Record<string, string> = {
   leen: "leen",
   "dfir-iris": "iris",
   irondefense: "irondefense",
+  abuseipdb: "abuseipdb",
+  http: "web",
 };
 
 const SHIPPED_PLAYBOOKS = resolve(import.meta.dirname, "../../../playbooks");

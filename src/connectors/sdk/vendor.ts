@@ -6,6 +6,8 @@ import type { Simulator, SimulatorOptions } from "./sim/server.ts";
 export interface Vendor {
   connector: Connector;
   startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+  /** The connector file the connector is declared in, when it is declared as one (absolute path). */
+  connectorFile?: string;
   /** How alerts are ingested from this vendor, when it is an alert source. */
   alertSource?: AlertSource;
 }
