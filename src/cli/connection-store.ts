@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { defaultRegistry } from "../connectors/registry.ts";
+import { type ConnectorRegistry, defaultRegistry } from "../connectors/registry.ts";
 import { ConnectionStore } from "../store/connections.ts";
 import { openDatabase, resolveDataDir } from "../store/database.ts";
 import { openSecretBox } from "../store/secrets.ts";
@@ -13,12 +13,13 @@ export function dataDirOf(command: Command): string {
 export async function withConnections<T>(
   dataDir: string,
   fn: (store: ConnectionStore) => Promise<T>,
+  connectors: ConnectorRegistry = defaultRegistry(),
 ): Promise<T> {
   const database = await openDatabase({ dataDir });
   try {
     const store = new ConnectionStore({
       database,
-      connectors: defaultRegistry(),
+      connectors,
       secrets: openSecretBox({ dataDir }),
     });
     return await fn(store);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerAlertCommands } from "./commands/alerts.ts";
 import { registerCallCommand } from "./commands/call.ts";
 import { registerConnectionCommands } from "./commands/connection.ts";
+import { registerConnectorFileCommands } from "./commands/connector.ts";
 import { registerConnectorCommands } from "./commands/connectors.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerIngestCommand } from "./commands/ingest.ts";
@@ -22,8 +23,15 @@ export function buildProgram(): Command {
       "--data-dir <dir>",
       "where Rampart keeps its database and key file (default $RAMPART_HOME or ./.rampart)",
     )
+    .option(
+      "--connectors <dir>",
+      "also load the connector files in this folder (repeatable; the data dir's connectors/ always loads)",
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [],
+    )
     .exitOverride();
   registerConnectorCommands(program);
+  registerConnectorFileCommands(program);
   registerCallCommand(program);
   registerConnectionCommands(program);
   registerLabCommand(program);

@@ -1,4 +1,5 @@
-import { defaultRegistry } from "../connectors/registry.ts";
+import type { Command } from "commander";
+import { type ConnectorRegistry, defaultRegistry } from "../connectors/registry.ts";
 import { type Logger, NotFoundError } from "../connectors/sdk/index.ts";
 import { bindConnections } from "../engine/bind-connections.ts";
 import { Engine, type RunEvent, type RunOutcome } from "../engine/executor.ts";
@@ -9,12 +10,16 @@ import { ConnectionStore } from "../store/connections.ts";
 import { type Database, openDatabase } from "../store/database.ts";
 import { SqlRunStore } from "../store/runs.ts";
 import { openSecretBox } from "../store/secrets.ts";
+import { dataDirOf } from "./connection-store.ts";
+import { registryOf } from "./connector-registry.ts";
 import { EXIT, ExitCode, UsageError } from "./failure.ts";
 
 export interface EngineSession {
   engine: Engine;
   runs: SqlRunStore;
   connections: ConnectionStore;
+  /** The connectors of this session: the shipped ones and those from connector files. */
+  registry: ConnectorRegistry;
   /** The one database handle of the process, for anything else the command needs (alerts, sources). */
   database: Database;
 }
@@ -22,11 +27,11 @@ export interface EngineSession {
 /** Opens the store in `dataDir`, builds an engine over it, runs `fn`, and closes everything. */
 export async function withEngine<T>(
   dataDir: string,
-  options: { onEvent?: (event: RunEvent) => void; logger?: Logger },
+  options: { onEvent?: (event: RunEvent) => void; logger?: Logger; registry?: ConnectorRegistry },
   fn: (session: EngineSession) => Promise<T>,
 ): Promise<T> {
   const database = await openDatabase({ dataDir });
-  const registry = defaultRegistry();
+  const registry = options.registry ?? defaultRegistry();
   const connections = new ConnectionStore({
     database,
     connectors: registry,
@@ -55,12 +60,21 @@ export async function withEngine<T>(
     onEvent: options.onEvent,
   });
   try {
-    return await fn({ engine, runs, connections, database });
+    return await fn({ engine, runs, connections, registry, database });
   } finally {
     await scripts.close();
     await caller.close();
     await database.close();
   }
+}
+
+/** withEngine in the command's data dir, with the command's connectors (connector files included). */
+export async function withCommandEngine<T>(
+  command: Command,
+  options: { onEvent?: (event: RunEvent) => void; logger?: Logger },
+  fn: (session: EngineSession) => Promise<T>,
+): Promise<T> {
+  return withEngine(dataDirOf(command), { ...options, registry: await registryOf(command) }, fn);
 }
 
 /** Binds a playbook's connection aliases for `rampart run`: `--connection alias=name` flags first. */

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultRegistry } from "../connectors/registry.ts";
+import type { ConnectorRegistry } from "../connectors/registry.ts";
 import {
   type AlertTrigger,
   loadTriggers,
@@ -28,10 +28,13 @@ export function playbooksDirOf(flag: string | undefined): string | undefined {
 }
 
 /** Loads the folder's triggers; a playbook that does not load is printed (file:line:col) and exits 2. */
-export async function triggersOf(dir: string | undefined): Promise<AlertTrigger[]> {
+export async function triggersOf(
+  dir: string | undefined,
+  registry: ConnectorRegistry,
+): Promise<AlertTrigger[]> {
   if (!dir) return [];
   try {
-    return await loadTriggers(dir, defaultRegistry());
+    return await loadTriggers(dir, registry);
   } catch (error) {
     reportPlaybookError(error);
   }
@@ -46,7 +49,7 @@ export function dispatcherOf(
   return new TriggerDispatcher({
     db: session.database.db,
     engine: session.engine,
-    catalog: defaultRegistry(),
+    catalog: session.registry,
     connections: () => session.connections.list(),
     onRun: (run) => {
       const { playbook, runId, outcome } = run;

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { defaultRegistry } from "../../connectors/registry.ts";
 import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
 import { resolveConfig } from "../connection-config.ts";
 import { dataDirOf } from "../connection-store.ts";
+import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
 import { readJsonArg } from "../input.ts";
 
@@ -25,7 +25,7 @@ export function registerCallCommand(program: Command): void {
         options: { config?: string; connection?: string; input: string; logLevel: string },
         command: Command,
       ) => {
-        const connector = defaultRegistry().get(connectorName);
+        const connector = (await registryOf(command)).get(connectorName);
         if (!connector) throw new UsageError(`unknown connector "${connectorName}"; see rampart connectors`);
         if (!connector.operation(operation)) {
           throw new UsageError(

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { defaultRegistry } from "../../connectors/registry.ts";
 import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
 import { dataDirOf, withConnections } from "../connection-store.ts";
+import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
 import { readJsonArg } from "../input.ts";
 import { table } from "../table.ts";
@@ -18,8 +18,10 @@ export function registerConnectionCommands(program: Command): void {
     .requiredOption("--config <json|@file>", "connection config")
     .action(async (name: string, options: { connector: string; config: string }, command: Command) => {
       const config = readJsonArg(options.config, "--config");
-      const saved = await withConnections(dataDirOf(command), (store) =>
-        store.add({ name, connector: options.connector, config }),
+      const saved = await withConnections(
+        dataDirOf(command),
+        (store) => store.add({ name, connector: options.connector, config }),
+        await registryOf(command),
       );
       console.log(`saved connection "${saved.name}" (${saved.connector})`);
     });
@@ -30,7 +32,11 @@ export function registerConnectionCommands(program: Command): void {
     .requiredOption("--config <json|@file>", "the whole new connection config")
     .action(async (name: string, options: { config: string }, command: Command) => {
       const config = readJsonArg(options.config, "--config");
-      const saved = await withConnections(dataDirOf(command), (store) => store.update(name, config));
+      const saved = await withConnections(
+        dataDirOf(command),
+        (store) => store.update(name, config),
+        await registryOf(command),
+      );
       console.log(`updated connection "${saved.name}" (${saved.connector})`);
     });
 
@@ -39,7 +45,11 @@ export function registerConnectionCommands(program: Command): void {
     .description("List saved connections; secrets are shown as [REDACTED]")
     .option("--json", "print JSON: [{name, connector, config, createdAt, updatedAt}]")
     .action(async (options: { json?: boolean }, command: Command) => {
-      const list = await withConnections(dataDirOf(command), (store) => store.list());
+      const list = await withConnections(
+        dataDirOf(command),
+        (store) => store.list(),
+        await registryOf(command),
+      );
       if (options.json) return console.log(JSON.stringify(list, null, 2));
       if (list.length === 0) return console.log("no saved connections; add one with rampart connection add");
       console.log(
@@ -56,7 +66,7 @@ export function registerConnectionCommands(program: Command): void {
     .option("--log-level <level>", "log HTTP traffic to stderr at this level", "warn")
     .action(async (name: string, options: { logLevel: string }, command: Command) => {
       const saved = await withConnections(dataDirOf(command), (store) => store.get(name));
-      const connector = defaultRegistry().get(saved.connector);
+      const connector = (await registryOf(command)).get(saved.connector);
       if (!connector)
         throw new UsageError(
           `connection "${name}" is for connector ${saved.connector}, which this Rampart does not ship`,

@@ -4,6 +4,7 @@ import { Ingestor } from "../../ingest/ingest.ts";
 import type { PollReport } from "../../ingest/poll-source.ts";
 import { TriggerMatcher } from "../../ingest/triggers.ts";
 import { dataDirOf } from "../connection-store.ts";
+import { registryOf } from "../connector-registry.ts";
 import { withEngine } from "../run-engine.ts";
 import { sourceReportTable } from "../source-reports.ts";
 import { dispatcherOf, playbooksDirOf, triggersOf, triggerTable } from "../triggers.ts";
@@ -34,10 +35,11 @@ export function registerIngestCommand(program: Command): void {
         command: Command,
       ) => {
         const dir = playbooksDirOf(options.playbooks);
-        const triggers = await triggersOf(dir);
+        const registry = await registryOf(command);
+        const triggers = await triggersOf(dir, registry);
         // With --json, stdout carries only the JSON; everything else goes to stderr.
         const say = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
-        await withEngine(dataDirOf(command), {}, async (session) => {
+        await withEngine(dataDirOf(command), { registry }, async (session) => {
           const { database, connections } = session;
           const progress = !options.json && process.stderr.isTTY;
           const matcher = new TriggerMatcher({ triggers });

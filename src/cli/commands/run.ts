@@ -1,14 +1,12 @@
 import type { Command } from "commander";
-import { defaultRegistry } from "../../connectors/registry.ts";
 import { type LoadedPlaybook, loadPlaybook } from "../../engine/load.ts";
-import { dataDirOf } from "../connection-store.ts";
 import { readJsonArg } from "../input.ts";
 import {
   bindConnectionFlags,
   eventPrinter,
   printOutcome,
   reportPlaybookError,
-  withEngine,
+  withCommandEngine,
 } from "../run-engine.ts";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -37,11 +35,11 @@ export function registerRunCommand(program: Command): void {
         const inputs = readJsonArg(options.input, "--input");
         const alert = readJsonArg(options.alert, "--alert");
         const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-        await withEngine(dataDirOf(command), { onEvent: eventPrinter(write) }, async (session) => {
+        await withCommandEngine(command, { onEvent: eventPrinter(write) }, async (session) => {
           await session.engine.resumeOrphans();
           let playbook: LoadedPlaybook;
           try {
-            playbook = await loadPlaybook(path, { catalog: defaultRegistry() });
+            playbook = await loadPlaybook(path, { catalog: session.registry });
           } catch (error) {
             reportPlaybookError(error);
           }

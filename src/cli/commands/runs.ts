@@ -1,12 +1,11 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { defaultRegistry } from "../../connectors/registry.ts";
+import type { ConnectorRegistry } from "../../connectors/registry.ts";
 import { NotFoundError, Redactor, secretsOf, ValidationError } from "../../connectors/sdk/index.ts";
 import type { RunRecord, RunStatus, StepRecord } from "../../engine/run-store.ts";
 import type { ConnectionStore } from "../../store/connections.ts";
-import { dataDirOf } from "../connection-store.ts";
 import { UsageError } from "../failure.ts";
-import { eventPrinter, printOutcome, withEngine } from "../run-engine.ts";
+import { eventPrinter, printOutcome, withCommandEngine } from "../run-engine.ts";
 import { table } from "../table.ts";
 import { dispatcherOf, triggerTable } from "../triggers.ts";
 
@@ -28,7 +27,7 @@ export function registerRunsCommands(program: Command): void {
         throw new UsageError(`--status must be one of ${STATUSES.join(", ")}`);
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError("--limit must be a positive integer");
-      await withEngine(dataDirOf(command), {}, async ({ runs: store }) => {
+      await withCommandEngine(command, {}, async ({ runs: store }) => {
         const list = await store.listRuns({ status: options.status as RunStatus | undefined, limit });
         if (options.json) {
           console.log(JSON.stringify(list.map(summary), null, 2));
@@ -52,10 +51,10 @@ export function registerRunsCommands(program: Command): void {
     .description("One run: inputs, outputs, and each step attempt's input, output, error, status and timing")
     .option("--json", "print JSON")
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
-      await withEngine(dataDirOf(command), {}, async ({ runs: store, connections }) => {
+      await withCommandEngine(command, {}, async ({ runs: store, connections, registry }) => {
         const run = await store.getRun(id);
         if (!run) throw new NotFoundError(`no run "${id}"`, { field: "id" });
-        const redact = await redactorOf(run, connections);
+        const redact = await redactorOf(run, connections, registry);
         const steps = redact.value(await store.steps(id));
         const shown = redact.value(summary(run));
         if (options.json) {
@@ -104,7 +103,7 @@ export function registerRunsCommands(program: Command): void {
       command: Command,
     ) => {
       const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-      await withEngine(dataDirOf(command), { onEvent: eventPrinter(write) }, async ({ engine }) => {
+      await withCommandEngine(command, { onEvent: eventPrinter(write) }, async ({ engine }) => {
         const by = options.by ?? userInfo().username;
         printOutcome(await engine.decide(id, approved, by, options.comment, options.step), options.json);
       });
@@ -127,7 +126,7 @@ export function registerRunsCommands(program: Command): void {
     .command("cancel <id>")
     .description("Cancel an unfinished run; a process executing it stops at its next heartbeat")
     .action(async (id: string, _options: unknown, command: Command) => {
-      await withEngine(dataDirOf(command), {}, async ({ engine }) => {
+      await withCommandEngine(command, {}, async ({ engine }) => {
         const run = await engine.cancel(id);
         console.log(`run ${run.id} cancelled`);
       });
@@ -139,7 +138,7 @@ export function registerRunsCommands(program: Command): void {
     .option("--json", "print the outcome as JSON")
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-      await withEngine(dataDirOf(command), { onEvent: eventPrinter(write) }, async ({ engine }) => {
+      await withCommandEngine(command, { onEvent: eventPrinter(write) }, async ({ engine }) => {
         printOutcome(await engine.rerun(id), options.json);
       });
     });
@@ -152,7 +151,7 @@ export function registerRunsCommands(program: Command): void {
     .option("--json", "print the outcomes as JSON")
     .action(async (id: string | undefined, options: { json?: boolean }, command: Command) => {
       const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-      await withEngine(dataDirOf(command), { onEvent: eventPrinter(write) }, async (session) => {
+      await withCommandEngine(command, { onEvent: eventPrinter(write) }, async (session) => {
         const { engine } = session;
         if (id) {
           printOutcome(await engine.resume(id), options.json);
@@ -171,9 +170,12 @@ export function registerRunsCommands(program: Command): void {
 }
 
 /** Secrets of the run's connections (as saved now), to hide them from what is shown. */
-async function redactorOf(run: RunRecord, connections: ConnectionStore): Promise<Redactor> {
+async function redactorOf(
+  run: RunRecord,
+  connections: ConnectionStore,
+  registry: ConnectorRegistry,
+): Promise<Redactor> {
   const redactor = new Redactor();
-  const registry = defaultRegistry();
   for (const name of Object.values(run.connections)) {
     try {
       const saved = await connections.get(name);

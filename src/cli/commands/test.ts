@@ -1,10 +1,11 @@
 import type { Command } from "commander";
-import { defaultRegistry, vendors } from "../../connectors/registry.ts";
+import { vendors } from "../../connectors/registry.ts";
 import { displayPath } from "../../engine/load.ts";
 import { createScriptRunner } from "../../engine/sandbox/index.ts";
 import { type CaseResult, findTestFiles, runCase } from "../../engine/testing/harness.ts";
 import { formatCase, summary } from "../../engine/testing/report.ts";
 import { loadTestFile, TestFileError } from "../../engine/testing/test-file.ts";
+import { registryOf } from "../connector-registry.ts";
 import { EXIT, ExitCode, UsageError } from "../failure.ts";
 import { eventPrinter } from "../run-engine.ts";
 
@@ -16,7 +17,7 @@ export function registerTestCommand(program: Command): void {
     )
     .option("--filter <text>", "only cases whose name contains this text")
     .option("--verbose", "show each case's steps as they happen")
-    .action(async (paths: string[], options: { filter?: string; verbose?: boolean }) => {
+    .action(async (paths: string[], options: { filter?: string; verbose?: boolean }, command: Command) => {
       const files: string[] = [];
       for (const target of paths) {
         try {
@@ -29,7 +30,7 @@ export function registerTestCommand(program: Command): void {
       }
       if (files.length === 0) throw new UsageError(`no *.test.yaml under ${paths.join(", ")}`);
       const write = (line: string) => process.stdout.write(`${line}\n`);
-      const catalog = defaultRegistry();
+      const catalog = await registryOf(command);
       const scripts = createScriptRunner();
       const results: CaseResult[] = [];
       let invalid = false;
