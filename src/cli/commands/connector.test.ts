@@ -195,6 +195,33 @@ describe("rampart connector and connector files, end to end", () => {
       JSON.stringify({ url: web.url, auth: { type: "bearer", token } }),
     );
     assert.equal(added.code, 0, added.stderr);
+    const apiKey = (
+      (await (await fetch(`${web.url}/__sim/state`)).json()) as { credentials: { apiKey: string } }
+    ).credentials.apiKey;
+    const keyed = { url: web.url, auth: { type: "api-key", name: "X-Api-Key", key: apiKey } };
+    const addedKey = await inDir(
+      "connection",
+      "add",
+      "web-key",
+      "--connector",
+      "http",
+      "--config",
+      JSON.stringify(keyed),
+    );
+    assert.equal(addedKey.code, 0, addedKey.stderr);
+    const listed = await inDir("connection", "list", "--json");
+    const auths = Object.fromEntries(
+      (JSON.parse(listed.stdout) as Array<{ name: string; config: { auth?: Record<string, string> } }>).map(
+        (c) => [c.name, c.config.auth],
+      ),
+    );
+    assert.equal(auths.web?.token, "[REDACTED]");
+    assert.equal(
+      auths["web-key"]?.key,
+      "[REDACTED]",
+      "a secret inside the auth block, under a plain key name",
+    );
+    assert.ok(!listed.stdout.includes(apiKey) && !listed.stdout.includes(token));
     const called = await inDir(
       "call",
       "http",
@@ -237,6 +264,12 @@ steps:
     connection: web
     operation: request
     input: { path: "='/items/' & steps.create.output.body.id" }
+    on_success: echo
+  echo:
+    type: call
+    connection: web
+    operation: request
+    input: { path: /anything/echo }
 outputs:
   name: "=steps.fetch.output.body.name"
   status: "=steps.fetch.output.status"
@@ -247,8 +280,14 @@ outputs:
     const outcome = JSON.parse(run.stdout) as { status: string; outputs: { name: string; status: number } };
     assert.equal(outcome.status, "succeeded");
     assert.deepEqual(outcome.outputs, { name: "SRV-PLAYBOOK", status: 200 });
-    const records = await inDir("runs", "list", "--json");
-    assert.ok(!records.stdout.includes(token));
+    const shown = await inDir("runs", "show", (JSON.parse(run.stdout) as { runId: string }).runId, "--json");
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /"authorization": "\[REDACTED\]"/,
+      "the echoed credential is hidden in the record",
+    );
+    assert.ok(!shown.stdout.includes(token));
   });
 
   test("rampart test stubs a file connector's operations like a built-in one's", async () => {

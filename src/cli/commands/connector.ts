@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConnectorFile } from "../../connectors/http/file/load.ts";
-import { importOpenApi } from "../../connectors/http/openapi/import.ts";
 import { builtInNames } from "../../connectors/registry.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { printConnectorFileIssues, reportConnectorFileError } from "../connector-registry.ts";
@@ -55,6 +54,8 @@ export function registerConnectorFileCommands(program: Command): void {
         options: { name?: string; tag: string[]; operationId: string[]; out?: string; force?: boolean },
         command: Command,
       ) => {
+        // Loaded here: swagger-parser is needed by this command only.
+        const { importOpenApi } = await import("../../connectors/http/openapi/import.ts");
         let result: Awaited<ReturnType<typeof importOpenApi>>;
         try {
           result = await importOpenApi(document, {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { ConnectorFileReader } from "../http/file/load.ts";
 import { type ConnectorClient, createClient } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
 import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
-import { abuseIpdb } from "./index.ts";
+import { ABUSEIPDB_FILE, abuseIpdb } from "./index.ts";
 import { startAbuseIpdbSimulator } from "./simulator.ts";
 
 interface State {
@@ -40,6 +42,14 @@ after(async () => {
 const check = async (input: Record<string, unknown>) => (await client.call<Check>("check", input)).output;
 
 describe("AbuseIPDB connector file against its simulator", () => {
+  test("the shipped file passes every check a connector file gets (the registry loads it without them)", () => {
+    const checked = new ConnectorFileReader().parse(readFileSync(ABUSEIPDB_FILE, "utf8"), ABUSEIPDB_FILE);
+    assert.deepEqual(
+      JSON.stringify(checked.operations.map((op) => [op.name, op.input, op.output])),
+      JSON.stringify(abuseIpdb.operations.map((op) => [op.name, op.input, op.output])),
+    );
+  });
+
   test("the connector is the file's: six operations, the API key marked secret, the key sent as Key", async () => {
     assert.deepEqual(
       abuseIpdb.operations.map((op) => op.name),

@@ -1,14 +1,15 @@
 import { join } from "node:path";
-import { readConnectorFileSync } from "../http/file/load.ts";
+import { readShippedConnectorFile } from "../http/file/load.ts";
 import type { Connector, Vendor } from "../sdk/index.ts";
 
-const file = join(import.meta.dirname, "connector.yaml");
+/** The connector file, checked in full by its tests and `rampart connector validate`. */
+export const ABUSEIPDB_FILE = join(import.meta.dirname, "connector.yaml");
 
 /** AbuseIPDB, declared as a connector file rather than in TypeScript. */
-export const abuseIpdb: Connector = readConnectorFileSync(file);
+export const abuseIpdb: Connector = readShippedConnectorFile(ABUSEIPDB_FILE);
 
 export const vendor: Vendor = {
   connector: abuseIpdb,
-  connectorFile: file,
+  connectorFile: ABUSEIPDB_FILE,
   startSimulator: async (options) => (await import("./simulator.ts")).startAbuseIpdbSimulator(options),
 };

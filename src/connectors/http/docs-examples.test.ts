@@ -10,8 +10,9 @@ import { requestOperation } from "./request-operation.ts";
 
 // The complete examples of docs/connectors.md must stay true: they are checked as the code would.
 const doc = readFileSync(join(import.meta.dirname, "..", "..", "..", "docs", "connectors.md"), "utf8");
+const FENCE = "```";
 const blocks = (language: string) =>
-  [...doc.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
+  [...doc.matchAll(new RegExp(`${FENCE}${language}\\n([\\s\\S]*?)${FENCE}`, "g"))].map((m) => m[1]!);
 
 test("the connector file example loads and is the connector it says", () => {
   const file = blocks("yaml").find((b) => b.startsWith("name: greynoise"));
