@@ -15,7 +15,15 @@ import type {
   ScriptStep,
   Step,
 } from "./playbook-schema.ts";
-import type { RunRecord, RunStatus, RunStore, StepErrorData, StepRecord, StepStatus } from "./run-store.ts";
+import type {
+  RunRecord,
+  RunStatus,
+  RunStore,
+  StepErrorData,
+  StepRecord,
+  StepStatus,
+  StepWarning,
+} from "./run-store.ts";
 
 /** The script sandbox as the engine uses it (src/engine/sandbox provides it). */
 export interface ScriptRunnerLike {
@@ -124,6 +132,7 @@ type StepOutcome =
 interface AttemptResult {
   output: unknown;
   httpStatus?: number;
+  warnings?: StepWarning[];
   suspended?: WaitingApproval[];
 }
 
@@ -593,16 +602,19 @@ export class Engine {
       const current = row!;
       if (failure === undefined) {
         const output = ctx.run.redactor.value(result!.output);
+        const warnings = ctx.run.redactor.value(result!.warnings ?? []);
         await this.#store.finishStep(ctx.run.id, key, current.attempt, {
           status: "succeeded",
           output,
           httpStatus: result!.httpStatus ?? null,
+          warnings,
           finishedAt: iso(finishedAt),
         });
         Object.assign(current, {
           status: "succeeded",
           output,
           httpStatus: result!.httpStatus ?? null,
+          warnings,
           finishedAt: iso(finishedAt),
         });
         this.#emit({
@@ -790,7 +802,7 @@ export class Engine {
       throwOnHttpError: step.fail_on_http_error !== false,
       signal,
     });
-    return { output: result.output, httpStatus: result.status };
+    return { output: result.output, httpStatus: result.status, warnings: result.warnings };
   }
 
   async #condition(ctx: Ctx, step: ConditionStep): Promise<unknown> {

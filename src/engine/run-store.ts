@@ -1,3 +1,5 @@
+import type { OutputMismatch } from "../connectors/sdk/index.ts";
+
 /**
  * What the engine needs from persistence, and nothing more: the SQLite repository in
  * src/store/runs.ts implements it, and a PostgreSQL one can follow without touching the engine.
@@ -21,6 +23,9 @@ export interface StepErrorData {
   retryAfterMs?: number;
   details?: unknown;
 }
+
+/** Where a call step's reply differed from the operation's output schema (the step still succeeded). */
+export type StepWarning = OutputMismatch;
 
 export interface RunRecord {
   id: string;
@@ -77,18 +82,21 @@ export interface StepRecord {
   /** HTTP status of the vendor's reply, for call steps. */
   httpStatus: number | null;
   error: StepErrorData | null;
+  /** Where the vendor's reply differed from the operation's output schema; empty when it matched. */
+  warnings: StepWarning[];
   idempotencyKey: string;
   startedAt: string;
   finishedAt: string | null;
 }
 
-export type NewStep = Omit<StepRecord, "seq" | "output" | "httpStatus" | "error" | "finishedAt">;
+export type NewStep = Omit<StepRecord, "seq" | "output" | "httpStatus" | "error" | "warnings" | "finishedAt">;
 
 export interface StepFinish {
   status: Exclude<StepStatus, "running">;
   output?: unknown;
   httpStatus?: number | null;
   error?: StepErrorData | null;
+  warnings?: StepWarning[];
   finishedAt: string;
 }
 

@@ -12,6 +12,7 @@ import type {
   StepErrorData,
   StepFinish,
   StepRecord,
+  StepWarning,
 } from "../engine/run-store.ts";
 import type { Database } from "./database.ts";
 
@@ -48,6 +49,7 @@ interface RunStepsTable {
   output: string | null;
   http_status: number | null;
   error: string | null;
+  warnings: string | null;
   idempotency_key: string;
   started_at: string;
   finished_at: string | null;
@@ -184,6 +186,7 @@ export class SqlRunStore implements RunStore {
       output: null,
       http_status: null,
       error: null,
+      warnings: null,
       idempotency_key: step.idempotencyKey,
       started_at: step.startedAt,
       finished_at: null,
@@ -212,6 +215,7 @@ export class SqlRunStore implements RunStore {
         output: json(finish.output),
         http_status: finish.httpStatus ?? null,
         error: json(finish.error),
+        warnings: finish.warnings && finish.warnings.length > 0 ? JSON.stringify(finish.warnings) : null,
         finished_at: finish.finishedAt,
       })
       .where("run_id", "=", runId)
@@ -351,6 +355,7 @@ function toStep(row: Selectable<RunStepsTable>): StepRecord {
     output: parse(row.output),
     httpStatus: row.http_status === null ? null : Number(row.http_status),
     error: parse<StepErrorData>(row.error),
+    warnings: parse<StepWarning[]>(row.warnings) ?? [],
     idempotencyKey: row.idempotency_key,
     startedAt: row.started_at,
     finishedAt: row.finished_at,

@@ -1,5 +1,11 @@
 import type { Command } from "commander";
-import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
+import {
+  createClient,
+  formatMismatch,
+  jsonLogger,
+  type Logger,
+  OUTPUT_MISMATCH_MESSAGE,
+} from "../../connectors/sdk/index.ts";
 import { resolveConfig } from "../connection-config.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
@@ -39,14 +45,26 @@ export function registerCallCommand(program: Command): void {
           connector: connectorName,
           dataDir: dataDirOf(command),
         });
-        const logger = jsonLogger(options.logLevel as "debug");
+        const logger = withoutMismatchLog(jsonLogger(options.logLevel as "debug"));
         const client = createClient(connector, config, { logger });
         try {
           const result = await client.call(operation, input);
+          for (const warning of result.warnings)
+            process.stderr.write(`warning: ${connectorName}.${operation}: ${formatMismatch(warning)}\n`);
           process.stdout.write(`${JSON.stringify(result.output, null, 2)}\n`);
         } finally {
           await client.close();
         }
       },
     );
+}
+
+/** The command prints each output mismatch as a `warning:` line itself, so its JSON log entry would say it twice. */
+function withoutMismatchLog(logger: Logger): Logger {
+  return {
+    ...logger,
+    warn: (message, fields) => {
+      if (message !== OUTPUT_MISMATCH_MESSAGE) logger.warn(message, fields);
+    },
+  };
 }

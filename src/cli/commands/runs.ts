@@ -1,7 +1,13 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { ConnectorRegistry } from "../../connectors/registry.ts";
-import { NotFoundError, Redactor, secretsOf, ValidationError } from "../../connectors/sdk/index.ts";
+import {
+  formatMismatch,
+  NotFoundError,
+  Redactor,
+  secretsOf,
+  ValidationError,
+} from "../../connectors/sdk/index.ts";
 import type { RunRecord, RunStatus, StepRecord } from "../../engine/run-store.ts";
 import type { ConnectionStore } from "../../store/connections.ts";
 import { UsageError } from "../failure.ts";
@@ -91,6 +97,7 @@ export function registerRunsCommands(program: Command): void {
           console.log(`   input:  ${JSON.stringify(s.input)}`);
           if (s.output !== null) console.log(`   output: ${JSON.stringify(s.output)}`);
           if (s.error) console.log(`   error:  ${s.error.type}: ${s.error.message}`);
+          for (const warning of s.warnings) console.log(`   warning: ${formatMismatch(warning)}`);
         }
       });
     });

@@ -28,7 +28,7 @@ import {
   type Resilience,
   type ResilienceOptions,
 } from "./resilience.ts";
-import { schemas } from "./schema.ts";
+import { formatMismatch, type OutputMismatch, outputs, schemas } from "./schema.ts";
 
 export interface ClientOptions {
   logger?: Logger;
@@ -53,7 +53,18 @@ export interface CallResult<T = unknown> {
   /** HTTP requests sent, retries and re-logins included. */
   attempts: number;
   durationMs: number;
+  /** Where the reply differs from the operation's output schema (empty when it matches); the output is as sent. */
+  warnings: OutputMismatch[];
 }
+
+/** Replies of one operation that did not match its output schema, and the mismatches they held. */
+export interface OutputMismatchCount {
+  replies: number;
+  mismatches: number;
+}
+
+/** The log message of a reply that does not match its output schema (faces that print warnings themselves skip it). */
+export const OUTPUT_MISMATCH_MESSAGE = "reply does not match the output schema";
 
 const bodyOfError = new WeakMap<Error, unknown>();
 
@@ -70,6 +81,8 @@ export class ConnectorClient {
   /** Where requests may go: the base URL's origin and any the connection allows. */
   readonly #origins: Set<string>;
   readonly #now: () => number;
+  readonly #strictOutput: boolean;
+  readonly #mismatches = new Map<string, OutputMismatchCount>();
 
   constructor(connector: Connector, config: unknown, options: ClientOptions = {}) {
     this.connector = connector;
@@ -97,6 +110,7 @@ export class ConnectorClient {
       cert: c.client_cert as string | undefined,
       key: c.client_key as string | undefined,
     });
+    this.#strictOutput = c.strict_output === true;
     const base = { ...DEFAULT_RESILIENCE, ...connector.resilience };
     if (typeof c.rate_limit_per_minute === "number")
       base.rateLimit = { limit: c.rate_limit_per_minute, intervalMs: 60_000 };
@@ -195,13 +209,23 @@ export class ConnectorClient {
     const outputs: unknown[] = [];
     let last: CallResult | undefined;
     let attempts = 0;
+    // Each page's mismatches, their paths led by the page they came in (`pages[1].value[0].id`).
+    const warnings: OutputMismatch[] = [];
+    let page = 0;
     const stream = this.#pageStream(op, input, options, (result) => {
       last = result;
       attempts += result.attempts;
+      for (const w of result.warnings)
+        warnings.push({
+          ...w,
+          path: `pages[${page}]${w.path === "" || w.path.startsWith("[") ? "" : "."}${w.path}`,
+        });
+      page++;
     });
     let stoppedAtLimit = false;
     for await (const page of stream) {
-      if (!last!.ok) return { ...(last as CallResult<T>), attempts, durationMs: this.#now() - started };
+      if (!last!.ok)
+        return { ...(last as CallResult<T>), attempts, durationMs: this.#now() - started, warnings };
       outputs.push(page);
       if (outputs.length >= spec.maxPages) {
         stoppedAtLimit = true;
@@ -214,6 +238,7 @@ export class ConnectorClient {
       ok: true,
       attempts,
       durationMs: this.#now() - started,
+      warnings,
     };
   }
 
@@ -225,6 +250,11 @@ export class ConnectorClient {
   ): AsyncGenerator<unknown> {
     const spec = paginationOf(this.#operation(name), input);
     for await (const page of this.pages(name, input, options)) yield* itemsOf(page, spec!.items);
+  }
+
+  /** Per operation, the replies that did not match its output schema so far (for metrics). */
+  outputMismatches(): ReadonlyMap<string, Readonly<OutputMismatchCount>> {
+    return this.#mismatches;
   }
 
   async close(): Promise<void> {
@@ -326,13 +356,14 @@ export class ConnectorClient {
       }, options.signal);
       const unwrapped = this.connector.response ? this.connector.response(res, op) : res.body;
       const output = op.response ? op.response(unwrapped, res, input) : unwrapped;
-      this.#validateOutput(op, output, res.status);
+      const warnings = this.#checkOutput(op, output, res.status);
       return {
         output: output as T,
         status: res.status,
         ok: true,
         attempts,
         durationMs: this.#now() - started,
+        warnings,
       };
     } catch (error) {
       const safe = this.#redactError(error);
@@ -344,6 +375,7 @@ export class ConnectorClient {
           ok: false,
           attempts,
           durationMs: this.#now() - started,
+          warnings: [],
         };
       }
       throw safe;
@@ -372,19 +404,37 @@ export class ConnectorClient {
     return error;
   }
 
-  #validateOutput(op: Operation, output: unknown, status: number): void {
-    try {
-      schemas.assert(op.output, output, "output");
-    } catch (error) {
+  // Real replies vary (protobuf int64 as strings, null for absent, fields the contract never fixed):
+  // one odd field must not break every playbook and poll, so a mismatch is reported, not thrown,
+  // unless the connection asks for strict_output.
+  #checkOutput(op: Operation, output: unknown, status: number): OutputMismatch[] {
+    const found = outputs.mismatches(op.output, output);
+    if (found.length === 0) return [];
+    const mismatches = this.redactor.value(found);
+    const what = `${this.connector.name}.${op.name}`;
+    if (this.#strictOutput) {
+      const [first] = mismatches;
+      const rest = mismatches.length > 1 ? ` (and ${mismatches.length - 1} more)` : "";
       throw new UpstreamError(
-        `${this.connector.name}.${op.name}: reply does not match the expected shape: ${(error as Error).message}`,
+        `${what}: reply does not match the expected shape: ${formatMismatch(first!)}${rest}`,
         {
           status,
           retryable: false,
-          field: (error as ValidationError).field,
+          field: first!.path || undefined,
+          details: { mismatches },
         },
       );
     }
+    const count = this.#mismatches.get(op.name) ?? { replies: 0, mismatches: 0 };
+    count.replies++;
+    count.mismatches += mismatches.reduce((sum, m) => sum + 1 + (m.more ?? 0), 0);
+    this.#mismatches.set(op.name, count);
+    this.#logger.warn(OUTPUT_MISMATCH_MESSAGE, {
+      connector: this.connector.name,
+      operation: op.name,
+      mismatches: mismatches.map((m) => formatMismatch(m)),
+    });
+    return mismatches;
   }
 
   #redactError(error: unknown): unknown {

@@ -120,6 +120,12 @@ export const CommonConnectionSettings = {
   client_key: Type.Optional(
     Type.String({ minLength: 1, secret: true, description: "PEM private key of client_cert" }),
   ),
+  strict_output: Type.Optional(
+    Type.Boolean({
+      description:
+        "Fail a call whose reply does not match the operation's output schema (default false: return it with warnings)",
+    }),
+  ),
 };
 
 /** Declares a connector: its connection schema, auth strategy and operations. */

@@ -2,6 +2,11 @@ export const REDACTED = "[REDACTED]";
 
 const SECRET_KEY = /pass(word|wd)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key/i;
 
+/** Whether a field's name says it holds a secret (its value is hidden wherever it is shown). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
 /**
  * Knows every secret of one connection (configured and obtained at run time, such as
  * session tokens) and removes them from anything that leaves the SDK: errors, logs, records.

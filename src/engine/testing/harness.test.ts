@@ -78,7 +78,14 @@ describe("StubCaller", () => {
     const body = { error: { code: "Forbidden", message: "no role" } };
     const stub = caller({ "defender.listAlerts": { status: 403, output: body } });
     const result = await stub.call(request({ throwOnHttpError: false }));
-    assert.deepEqual(result, { output: body, status: 403, ok: false, attempts: 1, durationMs: 0 });
+    assert.deepEqual(result, {
+      output: body,
+      status: 403,
+      ok: false,
+      attempts: 1,
+      durationMs: 0,
+      warnings: [],
+    });
   });
 
   test("a list answers successive calls in turn and its last reply repeats", async () => {
