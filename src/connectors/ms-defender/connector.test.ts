@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { type ConnectorClient, createClient, type Logger } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
 import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
-import { buildFilter, msDefender } from "./connector.ts";
+import { buildFilter, DEFAULT_SCOPE, msDefender } from "./connector.ts";
 import { startDefenderSimulator } from "./simulator.ts";
 
 type Json = Record<string, any>;
@@ -391,11 +391,16 @@ describe("ms-defender against its simulator", () => {
 
   test("the token endpoint answers like Entra ID", async () => {
     const { tenantId, apps } = await simState<SimState>(sim);
-    const token = (form: Record<string, string>) =>
-      fetch(`${sim.url}/${tenantId}/oauth2/v2.0/token`, { method: "POST", body: new URLSearchParams(form) });
+    const token = (form: Record<string, string>, tenant = tenantId) =>
+      fetch(`${sim.url}/${tenant}/oauth2/v2.0/token`, { method: "POST", body: new URLSearchParams(form) });
     const app = apps[0]!;
-    const base = { grant_type: "client_credentials", client_id: app.clientId, client_secret: app.secret };
-    const ok = await token({ ...base, scope: `${sim.url}/.default` });
+    const base = {
+      grant_type: "client_credentials",
+      client_id: app.clientId,
+      client_secret: app.secret,
+      scope: DEFAULT_SCOPE,
+    };
+    const ok = await token(base);
     assert.equal(ok.status, 200);
     const body = (await ok.json()) as Json;
     assert.equal(body.token_type, "Bearer");
@@ -404,21 +409,104 @@ describe("ms-defender against its simulator", () => {
     const claims = JSON.parse(Buffer.from(body.access_token.split(".")[1], "base64url").toString());
     assert.ok(claims.roles.includes("Alert.ReadWrite.All"));
     assert.equal(claims.tid, tenantId);
+    assert.equal(claims.aud, "https://api.securitycenter.microsoft.com");
+    const other = await token({ ...base, scope: "https://api.security.microsoft.com/.default" });
+    assert.equal(other.status, 200, "the API's other resource identifier is the same API");
 
-    const noDefault = await token({ ...base, scope: `${sim.url}/Alert.Read.All` });
-    assert.equal(noDefault.status, 400);
-    const scopeError = (await noDefault.json()) as Json;
-    assert.equal(scopeError.error, "invalid_scope");
-    assert.match(scopeError.error_description, /^AADSTS1002012:/);
-    assert.deepEqual(scopeError.error_codes, [1002012]);
-
-    const otherResource = await token({ ...base, scope: "https://graph.example.org/.default" });
-    assert.equal(((await otherResource.json()) as Json).error, "invalid_resource");
-    const wrongGrant = await token({ ...base, grant_type: "password", scope: `${sim.url}/.default` });
+    /** Entra's refusal: its error, the AADSTS code first in the description, codes, time and ids. */
+    const refused = async (res: Response, status: number, error: string, code: number, text: RegExp) => {
+      assert.equal(res.status, status);
+      const b = (await res.json()) as Json;
+      assert.equal(b.error, error);
+      assert.match(b.error_description, new RegExp(`^AADSTS${code}: `));
+      assert.match(b.error_description, text);
+      assert.match(
+        b.error_description,
+        /\r\nTrace ID: [0-9a-f-]{36}\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: /,
+      );
+      assert.deepEqual(b.error_codes, [code]);
+      assert.match(b.timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+      assert.match(b.trace_id, /^[0-9a-f-]{36}$/);
+      assert.match(b.correlation_id, /^[0-9a-f-]{36}$/);
+    };
+    const json = await fetch(`${sim.url}/${tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(base),
+    });
+    await refused(json, 400, "invalid_request", 900144, /must contain the following parameter: 'grant_type'/);
+    await refused(
+      await token({ ...base, scope: "https://eu.api.security.microsoft.com/.default" }),
+      400,
+      "invalid_resource",
+      500011,
+      /resource principal named https:\/\/eu\.api\.security\.microsoft\.com was not found/,
+    );
+    await refused(
+      await token({ ...base, scope: `${sim.url}/.default` }),
+      400,
+      "invalid_resource",
+      500011,
+      /was not found in the tenant/,
+    );
+    await refused(
+      await token({ ...base, scope: "https://api.securitycenter.microsoft.com/Alert.Read.All" }),
+      400,
+      "invalid_scope",
+      1002012,
+      /must have a scope value with \/\.default suffixed/,
+    );
+    await refused(
+      await token({ ...base, client_secret: "nope" }),
+      401,
+      "invalid_client",
+      7000215,
+      /Invalid client secret/,
+    );
+    await refused(
+      await token(base, "11111111-1111-4111-8111-111111111111"),
+      400,
+      "invalid_request",
+      90002,
+      /Tenant '11111111-1111-4111-8111-111111111111' not found/,
+    );
+    const wrongGrant = await token({ ...base, grant_type: "password" });
     assert.equal(((await wrongGrant.json()) as Json).error, "unsupported_grant_type");
-    const wrongSecret = await token({ ...base, client_secret: "nope", scope: `${sim.url}/.default` });
-    assert.equal(wrongSecret.status, 401);
-    assert.match(((await wrongSecret.json()) as Json).error_description, /^AADSTS7000215:/);
+  });
+
+  test("the scope is the API's resource, whatever host serves the API; a connection may choose it", async () => {
+    const audiences = async () =>
+      (await simState<SimState>(sim)).tokens.map(
+        (t) => JSON.parse(Buffer.from(t.token.split(".")[1]!, "base64url").toString()).aud as string,
+      );
+    // Another name for the same server stands in for a geographic host or a proxy in front of the API.
+    const proxied = sim.url.replace("127.0.0.1", "localhost");
+    assert.notEqual(proxied, sim.url);
+    const viaProxy = createClient(msDefender, { ...sim.config, api_url: proxied }, { resilience: fast });
+    assert.equal((await viaProxy.call<Page>("listAlerts", { top: 1 })).status, 200);
+    await viaProxy.close();
+    assert.deepEqual(await audiences(), ["https://api.securitycenter.microsoft.com"]);
+
+    const chosen = createClient(
+      msDefender,
+      { ...sim.config, scope: "https://api.security.microsoft.com/.default" },
+      { resilience: fast },
+    );
+    await chosen.call("listAlerts", { top: 1 });
+    await chosen.close();
+    assert.deepEqual((await audiences()).slice(1), ["https://api.security.microsoft.com"]);
+
+    const geo = createClient(
+      msDefender,
+      { ...sim.config, scope: "https://eu.api.security.microsoft.com/.default" },
+      { resilience: fast },
+    );
+    await rejectsWith(geo.call("listAlerts", { top: 1 }), "AuthError", /invalid_resource/);
+    await geo.close();
+    assert.throws(
+      () => createClient(msDefender, { ...sim.config, scope: "https://api.securitycenter.microsoft.com" }),
+      (error: Error & { field?: string }) => error.field === "scope",
+    );
   });
 
   test("the API's own errors: 401 without a token, 400 for bad OData, both with and without /api", async () => {

@@ -24,6 +24,12 @@ import {
 
 export const DEFAULT_API_URL = "https://api.securitycenter.microsoft.com";
 export const DEFAULT_LOGIN_URL = "https://login.microsoftonline.com";
+/**
+ * The API's resource identifier in Entra ID, whatever host serves it: geographic hosts
+ * (eu.api.security.microsoft.com) and proxies answer for the same resource, and Entra refuses a
+ * scope named after them.
+ */
+export const DEFAULT_SCOPE = "https://api.securitycenter.microsoft.com/.default";
 
 const trim = (url: string) => url.replace(/\/+$/, "");
 const apiUrl = (config: Config) => trim(String(config.api_url ?? DEFAULT_API_URL));
@@ -186,7 +192,13 @@ export const msDefender: Connector = defineConnector({
       api_url: Type.Optional(
         Type.String({
           format: "uri",
-          description: `Defender API root (default ${DEFAULT_API_URL}; geo hosts such as https://eu.api.security.microsoft.com work too)`,
+          description: `Defender API root (default ${DEFAULT_API_URL}; geo hosts such as https://eu.api.security.microsoft.com or a proxy work too, and do not change the scope)`,
+        }),
+      ),
+      scope: Type.Optional(
+        Type.String({
+          pattern: "^\\S+/\\.default$",
+          description: `OAuth2 scope: the API's resource identifier with /.default (default ${DEFAULT_SCOPE}; https://api.security.microsoft.com/.default is the same API)`,
         }),
       ),
       login_url: Type.Optional(
@@ -199,7 +211,7 @@ export const msDefender: Connector = defineConnector({
   auth: oauth2ClientCredentials({
     tokenUrl: (config) =>
       `${loginUrl(config)}/${encodeURIComponent(String(config.tenant_id))}/oauth2/v2.0/token`,
-    scope: (config) => `${apiUrl(config)}/.default`,
+    scope: (config) => String(config.scope ?? DEFAULT_SCOPE),
     clientIdKey: "client_id",
     clientSecretKey: "client_secret",
   }),

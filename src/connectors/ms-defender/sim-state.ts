@@ -159,6 +159,13 @@ const PROCESSES = [
   { name: "svch0st.exe", path: "C:\\Users\\Public" },
   { name: "update.exe", path: "C:\\ProgramData\\Updater" },
 ];
+const ANALYST_NOTES = [
+  "Isolated the device while we check the other hosts of this user.",
+  "Known admin script, confirmed with the owner.",
+  "Blocked the indicator at the proxy; reimage scheduled.",
+  "Same activity as last week's incident, linking them.",
+  "Password reset done, user informed.",
+];
 const PARENTS = ["explorer.exe", "winword.exe", "outlook.exe", "services.exe", "wmiprvse.exe"];
 
 export const ALL_ROLES = [
@@ -188,7 +195,8 @@ export type Json = Record<string, unknown>;
 
 /** One alert plus what its related-entity endpoints answer. */
 export interface SimAlert {
-  alert: Json & { id: string; evidence: Json[]; comments: Json[] };
+  /** The alert as the API sends it; 2019 alerts have no `evidence` (and published ones may lack `comments`). */
+  alert: Json & { id: string; evidence?: Json[]; comments?: Json[] };
   createdMs: number;
   ips: string[];
   domains: string[];
@@ -196,10 +204,36 @@ export interface SimAlert {
   userId: string | null;
 }
 
-/** `2021-01-26T20:33:57.7220239Z`: Defender's timestamps carry 7 fractional digits. */
+/** `2021-01-26T20:33:57.7220239Z`: Defender's event and creation times carry 7 fractional digits. */
 function ticksIso(ms: number, extra: number): string {
   return `${new Date(ms).toISOString().slice(0, 23)}${String(extra).padStart(4, "0")}Z`;
 }
+
+/**
+ * `2021-01-26T20:33:59.2Z`, `2019-09-01T13:13:29.0566667Z`: lastUpdateTime and evidenceCreationTime
+ * are SQL `datetime` values (steps of 1/300 s) printed with 7 digits and trailing zeros cut, so they
+ * carry 0 to 7 fractional digits.
+ */
+export function datetimeIso(ms: number): string {
+  const second = Math.floor(ms / 1000) * 1000;
+  const steps = Math.floor(((ms - second) * 3) / 10);
+  const fraction = String(Math.round((steps * 10_000_000) / 300))
+    .padStart(7, "0")
+    .replace(/0+$/, "");
+  return `${new Date(second).toISOString().slice(0, 19)}${fraction ? `.${fraction}` : ""}Z`;
+}
+
+/** Fields of current alerts that 2019 tenants did not send. */
+const CURRENT_ONLY = [
+  "detectorId",
+  "threatName",
+  "computerDnsName",
+  "rbacGroupName",
+  "aadTenantId",
+  "mitreTechniques",
+  "relatedUser",
+  "evidence",
+];
 
 /** A whole Defender tenant: its apps, devices, users, files and alerts, and the tokens it issued. */
 export class DefenderState {
@@ -225,9 +259,12 @@ export class DefenderState {
     { minute: number; minuteCount: number; hour: number; hourCount: number }
   >();
   unauthorizedReplies = 0;
+  /** An older tenant: alerts in the 2019 shape (see `DefenderSimulatorOptions.legacyTenant`). */
+  readonly legacy: boolean;
   readonly #signingKey: string;
 
-  constructor(seed: number, now: () => number = Date.now) {
+  constructor(seed: number, now: () => number = Date.now, options: { legacy?: boolean } = {}) {
+    this.legacy = options.legacy === true;
     const f = new Faker({ locale: [en, base], seed });
     this.faker = f;
     this.now = now;
@@ -419,7 +456,7 @@ export class DefenderState {
       const ips: string[] = [];
       const domains: string[] = [];
       const fileSha1s: string[] = [];
-      const evidenceTime = this.#iso(createdMs + 1_000);
+      const evidenceTime = datetimeIso(createdMs + f.number.int({ min: 200, max: 1_500 }));
       for (const kind of t.evidence) {
         if (kind === "User" && user) {
           const details = this.userDetails.get(user.id)!;
@@ -534,7 +571,7 @@ export class DefenderState {
         alertCreationTime: this.#iso(createdMs),
         firstEventTime: this.#iso(firstEvent),
         lastEventTime: this.#iso(lastEvent),
-        lastUpdateTime: this.#iso(updatedMs),
+        lastUpdateTime: datetimeIso(updatedMs),
         resolvedTime: status === "Resolved" ? this.#iso(updatedMs) : null,
         machineId: machine.id,
         computerDnsName: machine.computerDnsName,
@@ -542,15 +579,59 @@ export class DefenderState {
         aadTenantId: this.tenantId,
         mitreTechniques: [...t.mitre],
         relatedUser: user ? { userName: user.accountName, domainName: this.netbios } : null,
-        loggedOnUsers: user ? [{ accountName: user.accountName, domainName: this.netbios }] : [],
         comments: [],
         evidence,
       };
+      // Triaged alerts often carry a note from whoever works them.
+      if (alert.assignedTo && f.datatype.boolean({ probability: 0.4 })) {
+        alert.comments!.push({
+          comment: f.helpers.arrayElement(ANALYST_NOTES),
+          createdBy: alert.assignedTo,
+          createdTime: this.#iso(Math.min(this.now(), updatedMs)),
+        });
+      }
+      if (this.legacy) this.#legacyShape(alert);
       const entry: SimAlert = { alert, createdMs, ips, domains, fileSha1s, userId };
       this.alerts.set(id, entry);
       created.push(entry);
     }
     return created;
+  }
+
+  /** Rewrites a current alert into what a 2019 tenant sent (the related-entity endpoints still answer). */
+  #legacyShape(alert: SimAlert["alert"]): void {
+    for (const key of CURRENT_ONLY) delete alert[key];
+    if (alert.detectionSource === "CustomerTI") {
+      alert.category = "null";
+      alert.investigationState = "UnsupportedAlertType";
+      alert.investigationId = null;
+    }
+    const comments = alert.comments;
+    delete alert.comments;
+    Object.assign(alert, { alertUser: null, comments, alertFiles: [], alertDomains: [], alertIps: [] });
+  }
+
+  /** Adds an alert exactly as given (a published record); its IP and Url evidence feed `/ips` and `/domains`. */
+  load(raw: unknown): SimAlert {
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      throw new TypeError("an alert must be a JSON object");
+    const alert = structuredClone(raw) as SimAlert["alert"];
+    if (typeof alert.id !== "string" || !/^[A-Za-z0-9_-]+$/.test(alert.id))
+      throw new TypeError("an alert needs a string id of letters, digits, _ and -");
+    const evidence = Array.isArray(alert.evidence) ? alert.evidence : [];
+    const strings = (kind: string, key: string) =>
+      evidence.filter((e) => e.entityType === kind && typeof e[key] === "string").map((e) => String(e[key]));
+    const created = Date.parse(String(alert.alertCreationTime));
+    const entry: SimAlert = {
+      alert,
+      createdMs: Number.isNaN(created) ? this.now() : created,
+      ips: [...new Set(strings("Ip", "ipAddress"))],
+      domains: [...new Set(strings("Url", "url").map((url) => URL.parse(url)?.hostname ?? url))],
+      fileSha1s: [],
+      userId: null,
+    };
+    this.alerts.set(alert.id, entry);
+    return entry;
   }
 
   /** An Entra ID v2 access token: a JWT signed by the simulator, carrying the app's roles. */
@@ -599,9 +680,11 @@ export class DefenderState {
     for (const key of ["assignedTo", "classification", "determination"]) {
       if (changes[key] !== undefined) alert[key] = changes[key];
     }
-    if (changes.comment !== undefined)
+    if (changes.comment !== undefined) {
+      alert.comments ??= [];
       alert.comments.push({ comment: changes.comment, createdBy: author, createdTime: nowIso });
-    alert.lastUpdateTime = nowIso;
+    }
+    alert.lastUpdateTime = datetimeIso(this.now());
   }
 }
 

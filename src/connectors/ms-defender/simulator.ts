@@ -21,7 +21,20 @@ export interface DefenderSimulatorOptions extends SimulatorOptions {
   /** Calls per app per minute and per hour before 429 (defaults 100 and 1500 as documented; 0 turns off). */
   quotaPerMinute?: number;
   quotaPerHour?: number;
+  /**
+   * An older tenant, as 2019 replies show: alerts without evidence, MITRE techniques, device name
+   * or user, with the legacy alertUser/alertFiles/alertDomains/alertIps fields, and
+   * `"category": "null"` (a string) on custom-indicator alerts.
+   */
+  legacyTenant?: boolean;
 }
+
+/** The resource identifiers Entra ID knows the Defender for Endpoint API by (any host serves them all). */
+const API_RESOURCES = [
+  "https://api.securitycenter.microsoft.com",
+  "https://api.security.microsoft.com",
+  "https://securitycenter.onmicrosoft.com/windowsatpservice",
+];
 
 const ERROR_CODES: Record<number, string> = {
   400: "BadRequest",
@@ -91,7 +104,7 @@ export async function startDefenderSimulator(options: DefenderSimulatorOptions =
   const perMinute = options.quotaPerMinute ?? 100;
   const perHour = options.quotaPerHour ?? 1500;
   const fresh = () => {
-    const s = new DefenderState(seed, now);
+    const s = new DefenderState(seed, now, { legacy: options.legacyTenant === true });
     s.generate(options.alerts ?? 120);
     return s;
   };
@@ -136,11 +149,13 @@ export async function startDefenderSimulator(options: DefenderSimulatorOptions =
         400,
         "invalid_request",
         90002,
-        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
       );
     }
+    // Entra reads parameters from a form body only: a JSON body holds none of them (AADSTS900144).
+    const formEncoded = /^application\/x-www-form-urlencoded\b/i.test(req.headers["content-type"] ?? "");
     const form =
-      req.body && typeof req.body === "object" && !Buffer.isBuffer(req.body)
+      formEncoded && req.body && typeof req.body === "object" && !Buffer.isBuffer(req.body)
         ? (req.body as Record<string, string | undefined>)
         : {};
     for (const key of ["grant_type", "client_id", "scope"]) {
@@ -191,13 +206,8 @@ export async function startDefenderSimulator(options: DefenderSimulatorOptions =
       );
     }
     const resource = scope.slice(0, -"/.default".length);
-    const own = [
-      `http://${req.headers.host}`,
-      "https://api.securitycenter.microsoft.com",
-      "https://api.security.microsoft.com",
-      "https://securitycenter.onmicrosoft.com/windowsatpservice",
-    ];
-    if (!own.includes(resource)) {
+    // A scope names the API's resource, not the host that serves it: a geo host or a proxy is no resource.
+    if (!API_RESOURCES.includes(resource.toLowerCase())) {
       return refuse(
         400,
         "invalid_resource",
@@ -277,11 +287,12 @@ export async function startDefenderSimulator(options: DefenderSimulatorOptions =
   const context = (req: FastifyRequest, prefix: string, set: string) =>
     `${origin(req)}${prefix}/$metadata#${set}`;
 
-  const withEvidence = (entry: SimAlert, expand: boolean): Json => ({
-    ...entry.alert,
-    comments: entry.alert.comments.map((c) => ({ ...c })),
-    evidence: expand ? entry.alert.evidence.map((e) => ({ ...e })) : [],
-  });
+  // Evidence is listed only with $expand=evidence; an alert that never had the field (2019) still has none.
+  const withEvidence = (entry: SimAlert, expand: boolean): Json => {
+    const body = structuredClone(entry.alert) as Json;
+    if (body.evidence !== undefined && !expand) body.evidence = [];
+    return body;
+  };
 
   const parseExpand = (value: string | undefined): boolean => {
     if (value === undefined) return false;
@@ -408,6 +419,18 @@ export async function startDefenderSimulator(options: DefenderSimulatorOptions =
       return { "@odata.context": context(req, prefix, "Machines/$entity"), ...machine };
     });
   }
+
+  // Alerts as a real tenant sent them (published records), served as they are by every route.
+  app.post("/__sim/alerts", async (req, reply) => {
+    const alerts = (req.body as { alerts?: unknown } | undefined)?.alerts;
+    if (!Array.isArray(alerts) || alerts.length === 0)
+      return reply.code(400).send({ error: "body must be {alerts: [alert, …]}, each with a string id" });
+    try {
+      return { loaded: alerts.map((alert) => state.load(alert).alert.id) };
+    } catch (error) {
+      return reply.code(400).send({ error: (error as Error).message });
+    }
+  });
 
   const url = await listen(app, options);
   const [client] = state.apps;

@@ -76,8 +76,11 @@ describe("defenderAlertSource against the simulator", () => {
     await fetch(`${sim.url}/__sim/reset`, { method: "POST" });
     clock = START;
     const source = createDefenderAlertSource({ pageSize: 25 });
-    const tenant = ((await (await fetch(`${sim.url}/__sim/state`)).json()) as { alerts: DefenderAlert[] })
-      .alerts;
+    const tenant = (
+      (await (await fetch(`${sim.url}/__sim/state`)).json()) as {
+        alerts: Array<DefenderAlert & { lastUpdateTime: string }>;
+      }
+    ).alerts;
     const stored = new Map<string, string>();
 
     // First poll: every alert, over next links, 25 at a time.
@@ -87,7 +90,7 @@ describe("defenderAlertSource against the simulator", () => {
     assert.deepEqual(new Set(firstAlerts.map((a) => a.id)), new Set(tenant.map((a) => a.id)));
     assert.equal(firstAlerts.length, 120);
     assert.ok(
-      firstAlerts.every((a) => a.evidence.length > 0),
+      firstAlerts.every((a) => (a.evidence ?? []).length > 0),
       "evidence is expanded",
     );
     // Only the last page advances the checkpoint, to the newest lastUpdateTime of the tenant.
