@@ -95,7 +95,7 @@ describe("irondefense against its simulator", () => {
         a.severity <= 900,
     );
     assert.ok(expected.length > 0);
-    assert.equal(res.output.constraint.total, expected.length);
+    assert.equal(res.output.constraint.total, String(expected.length), "an int64: a string");
     assert.deepEqual(res.output.alerts.map((a: Json) => a.id).sort(), expected.map((a) => a.id).sort());
     const severities = res.output.alerts.map((a: Json) => a.severity);
     assert.deepEqual(
@@ -106,7 +106,7 @@ describe("irondefense against its simulator", () => {
     const newest = [...all].sort((x, y) => y.created.localeCompare(x.created)).slice(0, 5);
     const window = { start: newest.at(-1)!.created, end: newest[0]!.created };
     const recent = await client.call<Json>("GetAlerts", { created: window });
-    assert.equal(recent.output.constraint.total, 5);
+    assert.equal(recent.output.constraint.total, "5");
 
     const byId = await client.call<Json>("GetAlerts", { alert_id: [all[3]!.id] });
     assert.deepEqual(
@@ -117,7 +117,7 @@ describe("irondefense against its simulator", () => {
 
   test("GetAlerts pages by constraint.limit/offset through every alert once", async () => {
     const page = await client.call<Json>("GetAlerts", { constraint: { limit: 25, offset: 100 } });
-    assert.deepEqual(page.output.constraint, { limit: 25, offset: 100, total: 120 });
+    assert.deepEqual(page.output.constraint, { limit: 25, offset: 100, total: "120" });
     assert.equal(page.output.alerts.length, 20);
     const ids: string[] = [];
     for await (const alert of client.items("GetAlerts", { constraint: { limit: 25 } }))
@@ -165,7 +165,7 @@ describe("irondefense against its simulator", () => {
   test("GetEvents lists an alert's events without context; GetEvent adds the context tables", async () => {
     const alert = (await simState<SimState>(sim)).alerts.find((a) => a.event_ids.length >= 3)!;
     const listed = await client.call<Json>("GetEvents", { alert_id: alert.id });
-    assert.equal(listed.output.constraint.total, alert.event_ids.length);
+    assert.equal(listed.output.constraint.total, String(alert.event_ids.length));
     assert.deepEqual(listed.output.events.map((e: Json) => e.id).sort(), [...alert.event_ids].sort());
     for (const event of listed.output.events) {
       assert.equal(event.alert_id, alert.id);
@@ -252,7 +252,7 @@ describe("irondefense against its simulator", () => {
       alert_id: [alert.id],
       analyst_severity: ["SEVERITY_MALICIOUS"],
     });
-    assert.equal(malicious.output.constraint.total, 1);
+    assert.equal(malicious.output.constraint.total, "1");
     await client.call("RateAlert", {
       alert_id: alert.id,
       analyst_severity: "SEVERITY_BENIGN",
@@ -275,7 +275,7 @@ describe("irondefense against its simulator", () => {
       comment: "Benign scanner",
     });
     const closed = await client.call<Json>("GetAlerts", { alert_id: [alert.id], status: ["STATUS_CLOSED"] });
-    assert.equal(closed.output.constraint.total, 1);
+    assert.equal(closed.output.constraint.total, "1");
     const events = await client.call<Json>("GetEventNotifications", { limit: 500 });
     assert.deepEqual(
       events.output.event_notifications.map((n: Json) => [n.event_action, n.event.id]).sort(),

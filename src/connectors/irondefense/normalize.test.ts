@@ -48,7 +48,7 @@ describe("IronDefense alerts as OCSF Detection Findings", () => {
     // Entity records give some internal IPs a hostname or a user; analysts rate and close others.
     const sample = first.slice(0, 4);
     for (const [i, alert] of sample.entries()) {
-      const src = /src_ip=([^,]+)/.exec(alert.aggregation_criteria)![1]!;
+      const src = /src_ip=([^,]+)/.exec(String(alert.aggregation_criteria))![1]!;
       const holder = i % 2 === 0 ? { hostname: `ws-${i}.corp.example` } : { username: `analyst${i}` };
       await client.call("UpdateEntityRecord", {
         ip: src,

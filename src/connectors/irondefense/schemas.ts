@@ -59,6 +59,14 @@ export const Uuid = (description: string) => Type.String({ format: "uuid", descr
 export const Timestamp = (description: string) => Type.String({ format: "date-time", description });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/**
+ * A 64-bit integer as IronAPI's protobuf-JSON sends it: a string of digits (`"1014890"`); a
+ * number is accepted too, as protobuf-JSON readers do.
+ */
+export const Int64 = Type.Union([Type.String({ pattern: "^-?\\d+$" }), Type.Integer()], {
+  description: "64-bit integer, sent as a string of digits",
+});
+
 export const TimeRange = (what: string) =>
   Type.Object(
     {
@@ -78,7 +86,7 @@ export const Constraint = Type.Object(
 );
 
 export const ConstraintReply = Type.Object(
-  { limit: Type.Integer(), offset: Type.Integer(), total: Type.Integer() },
+  { limit: Type.Optional(Int64), offset: Type.Optional(Int64), total: Type.Optional(Int64) },
   { additionalProperties: true },
 );
 
@@ -87,7 +95,12 @@ export const ShareWithIronDome = Type.Boolean({
   description: "Also share the comment with the IronDome communities the enterprise belongs to",
 });
 
-/** An alert as GetAlerts and alert notifications carry it. */
+/**
+ * An alert as GetAlerts and alert notifications carry it, with the fields the vendor's own clients
+ * read. IronAPI's protobuf-JSON sends every field, defaults included (a published event shows `""`
+ * and `false`), so they are required; `event_count` may be an int64 string, and
+ * `aggregation_criteria` has no type any contract fixes.
+ */
 export const Alert = Type.Object(
   {
     id: Type.String(),
@@ -99,19 +112,19 @@ export const Alert = Type.Object(
     analyst_expectation: Type.String(),
     created: Type.String(),
     updated: Type.String(),
-    event_count: Type.Integer(),
+    event_count: Int64,
     first_event_created: Type.String(),
     last_event_created: Type.String(),
     first_event_start_time: Type.String(),
     last_event_end_time: Type.String(),
     raw_data_formats: Type.Array(Type.String()),
-    aggregation_criteria: Type.String(),
+    aggregation_criteria: Type.Unknown({ description: "Not fixed by any contract" }),
     vue_url: Type.String(),
   },
   { additionalProperties: true },
 );
 
-/** An event as GetEvents, GetEvent and event notifications carry it (counts are strings on the wire). */
+/** An event as GetEvents, GetEvent and event notifications carry it (int64 port and byte counts are strings on the wire). */
 export const Event = Type.Object(
   {
     id: Type.String(),
@@ -129,13 +142,13 @@ export const Event = Type.Object(
     is_blacklisted: Type.Boolean(),
     src_ip: Type.String(),
     dst_ip: Type.String(),
-    dst_port: Type.String(),
+    dst_port: Int64,
     app_domains: Type.Array(Type.String()),
     primary_app_protocol: Nullable(Type.String()),
     secondary_app_protocol: Nullable(Type.String()),
-    bytes_in: Type.String(),
-    bytes_out: Type.String(),
-    total_bytes: Type.String(),
+    bytes_in: Int64,
+    bytes_out: Int64,
+    total_bytes: Int64,
     url: Nullable(Type.String()),
     raw_data_formats: Type.Array(Type.String()),
     src_entity_attribute: Type.String(),
@@ -171,7 +184,7 @@ export const ContextTable = Type.Object(
 
 export const DomeNotification = Type.Object(
   {
-    id: Type.Integer(),
+    id: Int64,
     category: Type.String(),
     created: Type.String(),
     dome_tags: Type.Array(Type.String()),

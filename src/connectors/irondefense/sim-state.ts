@@ -165,6 +165,8 @@ export class IronDefenseState {
   domeLog: Json[] = [];
   rules: ThreatIntelRule[] = [];
   entities = new Map<string, EntityRecord>();
+  /** GetAlertIronDomeInformation replies loaded as published, by alert id. */
+  loadedDome = new Map<string, Json>();
   #domeId = 576_000;
 
   constructor(seed: number, now: () => number = Date.now) {
@@ -376,6 +378,7 @@ export class IronDefenseState {
         tables.push(
           table("beacon_stats", {
             connection_count: [{ long_value: String(f.number.int({ min: 20, max: 4000 })) }],
+            last_beacon_time: [{ timestamp_value: w.end_time }],
             interval_mean_seconds: [
               { double_value: f.number.float({ min: 5, max: 3600, fractionDigits: 2 }) },
             ],
@@ -411,6 +414,7 @@ export class IronDefenseState {
       case "transfer":
         tables.push(
           table("transfer_stats", {
+            transfer_start_time: [{ timestamp_value: w.start_time }],
             bytes_out_ratio: [{ double_value: f.number.float({ min: 0.6, max: 0.99, fractionDigits: 3 }) }],
             baseline_bytes_out: [{ long_value: String(f.number.int({ min: 1000, max: 5_000_000 })) }],
           }),
@@ -538,6 +542,38 @@ export class IronDefenseState {
       alert_ids: [alert.wire.id],
       ...details,
     });
+  }
+
+  /** Adds a GetEvent reply as given (`{event, context}`); it is announced as ENA_EVENT_CREATED. */
+  loadEvent(reply: unknown): string {
+    const { event, context } = (reply ?? {}) as { event?: Json; context?: unknown };
+    if (!event || typeof event.id !== "string") throw new TypeError("each entry needs event.id");
+    if (context !== undefined && !Array.isArray(context)) throw new TypeError("context must be a list");
+    const loaded: SimEvent = {
+      wire: structuredClone(event) as SimEvent["wire"],
+      context: structuredClone((context ?? []) as Json[]),
+    };
+    this.events.set(event.id, loaded);
+    this.logEvent("ENA_EVENT_CREATED", loaded);
+    return event.id;
+  }
+
+  /** Makes GetAlertIronDomeInformation answer exactly `information` for this alert id. */
+  loadIronDome(alertId: string, information: unknown): string {
+    if (alertId === "") throw new TypeError("alert_id is required");
+    if (information === null || typeof information !== "object")
+      throw new TypeError("information must be an object");
+    this.loadedDome.set(alertId, structuredClone(information) as Json);
+    return alertId;
+  }
+
+  /** Queues a dome notification as given, for the next GetDomeNotifications. */
+  loadDomeNotification(notification: unknown): unknown {
+    if (notification === null || typeof notification !== "object")
+      throw new TypeError("a notification must be an object");
+    const copy = structuredClone(notification) as Json;
+    this.domeLog.push(copy);
+    return copy.id;
   }
 
   /** Hands the user the next `limit` notifications of a log and moves their read position past them. */

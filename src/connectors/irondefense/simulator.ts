@@ -91,6 +91,9 @@ function constraint(body: Body, defaultLimit: number): { limit: number; offset: 
   return { limit, offset };
 }
 
+/** IronAPI is protobuf-JSON: a 64-bit integer travels as a string of digits. */
+const int64 = (value: number) => String(value);
+
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
 /** Starts a stateful IronDefense appliance (IronAPI) on loopback. */
@@ -273,7 +276,7 @@ export async function startIronDefenseSimulator(
       });
     return {
       alerts: structuredClone(matching.slice(offset, offset + limit)),
-      constraint: { limit, offset, total: matching.length },
+      constraint: { limit, offset, total: int64(matching.length) },
     };
   });
 
@@ -285,7 +288,7 @@ export async function startIronDefenseSimulator(
       .sort((a, b) => String(a.created).localeCompare(String(b.created)));
     return {
       events: structuredClone(events.slice(offset, offset + limit)),
-      constraint: { limit, offset, total: events.length },
+      constraint: { limit, offset, total: int64(events.length) },
     };
   });
 
@@ -326,6 +329,8 @@ export async function startIronDefenseSimulator(
   });
 
   route("GetAlertIronDomeInformation", PERMISSIONS.view, (body) => {
+    const loaded = state.loadedDome.get(String(body.alert_id));
+    if (loaded) return structuredClone(loaded);
     const alert = alertOf(body);
     return structuredClone({
       correlations: alert.dome.correlations,
@@ -384,6 +389,26 @@ export async function startIronDefenseSimulator(
     state.updateEntity(record);
   });
 
+  // Replies as a real appliance sent them (published records), served as they are.
+  const loadRoute = (path: string, usage: string, load: (body: Body) => unknown) => {
+    app.post(`/__sim/${path}`, async (req, reply) => {
+      try {
+        return { loaded: load((req.body ?? {}) as Body) };
+      } catch (error) {
+        return reply.code(400).send({ error: `${usage}: ${(error as Error).message}` });
+      }
+    });
+  };
+  loadRoute("events", "body must be {events: [{event, context}, …]}", (body) =>
+    listOf(body.events).map((reply) => state.loadEvent(reply)),
+  );
+  loadRoute("irondome", "body must be {alert_id, information}", (body) =>
+    state.loadIronDome(String(body.alert_id ?? ""), body.information),
+  );
+  loadRoute("dome-notifications", "body must be {notifications: […]}", (body) =>
+    listOf(body.notifications).map((n) => state.loadDomeNotification(n)),
+  );
+
   const url = await listen(app, options);
   const admin = state.users.get("ironapi")!;
   return {
@@ -393,6 +418,11 @@ export async function startIronDefenseSimulator(
     faults,
     close: () => app.close(),
   };
+}
+
+function listOf(value: unknown): unknown[] {
+  if (!Array.isArray(value) || value.length === 0) throw new TypeError("expected a non-empty list");
+  return value;
 }
 
 export const ironDefenseSimulator: SimulatorFactory = {
