@@ -68,29 +68,39 @@ export const AlertQuery = {
 const Int = Type.Integer();
 const Str = Type.String();
 const Open = { additionalProperties: true };
+const Maybe = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+
+/** `[Hh][Ii][Gg][Hh]`: a caption in any case, as JSON Schema patterns have no case-insensitive flag. */
+const anyCase = (word: string) =>
+  [...word].map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join("");
 
 /**
  * One IDP alert: an OCSF Detection Finding (class 2004) as Leen returns it. The fields
- * Rampart relies on are required; everything else passes through untouched.
+ * Rampart relies on are required; everything else passes through untouched. Leen documents
+ * upper-case severity captions, but findings other products wrote as OCSF carry OCSF's own
+ * (`High`), so any case is accepted; optional text may be null (`message: null`).
  */
 export const IdpAlert = Type.Object(
   {
     time: Int,
     activity_id: Int,
-    activity_name: Type.Optional(Str),
-    category_name: Type.Optional(Str),
+    activity_name: Maybe(Str),
+    category_name: Maybe(Str),
     category_uid: Type.Literal(2),
-    class_name: Type.Optional(Str),
+    class_name: Maybe(Str),
     class_uid: Type.Literal(2004),
     enrichments: Type.Optional(Type.Array(Type.Object({}, Open))),
     evidences: Type.Optional(Type.Array(Type.Object({}, Open))),
     finding_info: Type.Object({ title: Str, uid: Str }, Open),
-    message: Type.Optional(Str),
+    message: Maybe(Str),
     metadata: Type.Object({ product: Type.Object({}, Open), version: Str }, Open),
     resources: Type.Optional(Type.Array(Type.Object({}, Open))),
-    severity: Type.Union(Object.values(SEVERITIES).map((s) => Type.Literal(s))),
+    severity: Type.String({
+      pattern: `^(${Object.values(SEVERITIES).map(anyCase).join("|")})$`,
+      description: `${Object.values(SEVERITIES).join(" | ")}, in any case`,
+    }),
     severity_id: Type.Union(Object.keys(SEVERITIES).map((id) => Type.Literal(Number(id)))),
-    type_name: Type.Optional(Str),
+    type_name: Maybe(Str),
     type_uid: Type.Union([200400, 200401, 200402, 200403, 200499].map((uid) => Type.Literal(uid))),
   },
   Open,

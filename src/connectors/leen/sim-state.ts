@@ -1,5 +1,6 @@
 import { base, en, Faker } from "@faker-js/faker";
 import { ACTIVITIES, SEVERITIES } from "./schemas.ts";
+import { foreignFinding } from "./sim-foreign.ts";
 
 type Idp = "okta" | "entra" | "google";
 type Json = Record<string, unknown>;
@@ -292,6 +293,8 @@ export interface SimConnection {
   users: SimUser[];
   groups: SimGroup[];
   applications: SimApplication[];
+  /** Its findings come from other products, already OCSF (see sim-foreign.ts), not from Leen's mapping. */
+  foreign?: boolean;
 }
 
 export interface SimAlert {
@@ -318,7 +321,7 @@ export class LeenState {
   #seq = 0;
   #lastChange = 0;
 
-  constructor(seed: number, now: () => number = Date.now) {
+  constructor(seed: number, now: () => number = Date.now, options: { foreignFindings?: boolean } = {}) {
     this.faker = new Faker({ locale: [en, base], seed });
     this.now = now;
     const key = () => `leen_${this.faker.string.alphanumeric({ length: 40, casing: "mixed" })}`;
@@ -335,6 +338,12 @@ export class LeenState {
     this.connections.forEach((c, i) => {
       this.generateFor(c, counts[i]!);
     });
+    if (options.foreignFindings) {
+      this.#connect("Acme Security", "okta", `${company}-soc.okta.com`, `${company}.com`, 6);
+      const other = this.connections.at(-1)!;
+      other.foreign = true;
+      this.generateFor(other, 40);
+    }
   }
 
   connection(id: string): SimConnection | undefined {
@@ -365,11 +374,33 @@ export class LeenState {
   generateFor(c: SimConnection, count: number, spanMs = 14 * 86_400_000): SimAlert[] {
     const out: SimAlert[] = [];
     for (let i = 0; i < count; i++) {
-      const alert = this.#alert(c, spanMs);
+      const alert = c.foreign ? this.#foreign(c, spanMs) : this.#alert(c, spanMs);
       this.alerts.push(alert);
       out.push(alert);
     }
     return out;
+  }
+
+  /** Stores a finding exactly as given (a published record, say) on a connection; Leen stores it now. */
+  load(c: SimConnection, finding: unknown): SimAlert {
+    if (finding === null || typeof finding !== "object" || Array.isArray(finding))
+      throw new TypeError("a finding must be a JSON object");
+    const uid = ((finding as Json).finding_info as Json | undefined)?.uid;
+    if (typeof uid !== "string") throw new TypeError("a finding needs finding_info.uid");
+    const alert: SimAlert = {
+      seq: ++this.#seq,
+      connectionId: c.id,
+      updatedAt: this.#tick(),
+      finding: structuredClone(finding) as Json,
+    };
+    this.alerts.push(alert);
+    return alert;
+  }
+
+  #foreign(c: SimConnection, spanMs: number): SimAlert {
+    const { finding, updatedAt } = foreignFinding(this.faker, this.now(), spanMs);
+    this.#lastChange = Math.max(this.#lastChange, updatedAt);
+    return { seq: ++this.#seq, connectionId: c.id, updatedAt, finding };
   }
 
   /** A vendor-side change to an alert (re-scored, updated, closed): it moves past every `updatedSince` so far. */

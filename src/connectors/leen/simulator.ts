@@ -286,10 +286,20 @@ function entityListing<T extends { last_updated_at: string }>(of: (c: SimConnect
   };
 }
 
+export interface LeenSimulatorOptions extends SimulatorOptions {
+  /**
+   * Adds a fifth connection (account "Acme Security") whose findings other products wrote as OCSF:
+   * Okta System Log (1.3.0) and AWS Security Hub (1.1.0) shapes, title-case severity captions,
+   * `message: null` at times.
+   */
+  foreignFindings?: boolean;
+}
+
 /** Starts a stateful Leen tenant on loopback: two accounts, four IDP connections, their alerts. */
-export async function startLeenSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+export async function startLeenSimulator(options: LeenSimulatorOptions = {}): Promise<Simulator> {
   const seed = options.seed ?? 1;
-  let state = new LeenState(seed);
+  const fresh = () => new LeenState(seed, Date.now, { foreignFindings: options.foreignFindings });
+  let state = fresh();
   const summary = (a: SimAlert) => ({
     uid: (a.finding.finding_info as { uid: string }).uid,
     connection_id: a.connectionId,
@@ -307,6 +317,7 @@ export async function startLeenSimulator(options: SimulatorOptions = {}): Promis
         id: c.id,
         account: c.account,
         idp: c.idp,
+        foreign: c.foreign === true,
         tenant: c.tenant,
         alerts: state.alerts.filter((a) => a.connectionId === c.id).length,
         groups: c.groups.length,
@@ -315,7 +326,7 @@ export async function startLeenSimulator(options: SimulatorOptions = {}): Promis
       alerts: state.alerts.map(summary),
     }),
     reset: () => {
-      state = new LeenState(seed);
+      state = fresh();
     },
     generate: (count) => state.generate(count).map(summary),
   });
@@ -377,6 +388,21 @@ export async function startLeenSimulator(options: SimulatorOptions = {}): Promis
     });
     if (!updated) return reply.code(404).send({ error: `no alert ${body.uid}` });
     return { updated: summary(updated) };
+  });
+
+  // Findings exactly as given (published records, say), stored now on a connection (default the first).
+  app.post("/__sim/alerts", async (req, reply) => {
+    const body = (req.body ?? {}) as { connection_id?: unknown; alerts?: unknown };
+    const connection =
+      body.connection_id === undefined ? state.connections[0] : state.connection(String(body.connection_id));
+    if (!connection) return reply.code(404).send({ error: `no connection ${String(body.connection_id)}` });
+    if (!Array.isArray(body.alerts) || body.alerts.length === 0)
+      return reply.code(400).send({ error: "body must be {connection_id?, alerts: [finding, …]}" });
+    try {
+      return { loaded: body.alerts.map((finding) => summary(state.load(connection, finding))) };
+    } catch (error) {
+      return reply.code(400).send({ error: (error as Error).message });
+    }
   });
 
   const url = await listen(app, options);
