@@ -3,7 +3,7 @@ import { UsageError } from "./failure.ts";
 import { readJsonArg } from "./input.ts";
 
 export interface ConfigSource {
-  /** `--config <json|@file>`: a connection config given inline. */
+  /** `--config <json|@file|->`: a connection config given inline. */
   config?: string;
   /** `--connection <name>`: a connection saved with `rampart connection add`. */
   connection?: string;
@@ -20,7 +20,7 @@ export async function resolveConfig(source: ConfigSource): Promise<unknown> {
   if (source.config !== undefined) return readJsonArg(source.config, "--config");
   if (source.connection === undefined) {
     throw new UsageError(
-      "--config <json|@file> or --connection <name> is required (see rampart connection list)",
+      "--config <json|@file|-> or --connection <name> is required (see rampart connection list)",
     );
   }
   const name = source.connection;

@@ -11,7 +11,7 @@
  * connection to the same file in the same process would block the thread on the first
  * one's lock for the whole busy timeout. Separate processes queue on the lock as they should.
  */
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely } from "kysely";
@@ -51,6 +51,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 /** The SQLite file with Rampart's settings: WAL, foreign keys, and pages and cache sized for alerts of a few KB. */
 export function openSqliteFile(file: string, busyTimeoutMs = 5000): DatabaseSync {
+  if (file !== ":memory:") makeOwnerOnly(file);
   const sqlite = new DatabaseSync(file, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true });
   try {
     // Only takes effect while the file is still empty. An alert's OCSF event is a few KB: with 16 KiB
@@ -67,6 +68,16 @@ export function openSqliteFile(file: string, busyTimeoutMs = 5000): DatabaseSync
     throw error;
   }
   return sqlite;
+}
+
+/**
+ * Creates the database file owner-only, and tightens an existing one and its WAL files: they hold every
+ * alert and run record. SQLite gives the -wal and -shm files it creates the main file's mode.
+ */
+function makeOwnerOnly(file: string): void {
+  if (process.platform === "win32") return;
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
 }
 
 /** Applies every migration not yet applied, all in one transaction (DDL is transactional in SQLite and PostgreSQL). */

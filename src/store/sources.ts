@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import { ValidationError } from "../connectors/sdk/index.ts";
 
 export interface SourceRecord {
@@ -16,6 +16,27 @@ export interface SourceRecord {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The longest polling interval: a week. Beyond it timers overflow and a source is as good as off. */
+export const MAX_SOURCE_INTERVAL_MS = 7 * 86_400_000;
+
+/**
+ * The columns read back, with the interval clamped into range: a row stored out of range (an earlier
+ * version did not check) reads as the nearest bound instead of failing every listing and every ingest.
+ */
+const COLUMNS = [
+  "name",
+  "connection",
+  "connector",
+  sql<number>`max(1000, min(interval_ms, ${sql.lit(MAX_SOURCE_INTERVAL_MS)}))`.as("interval_ms"),
+  "checkpoint",
+  "failures",
+  "last_error",
+  "last_polled_at",
+  "last_success_at",
+  "next_poll_at",
+  "created_at",
+] as const;
 
 function toRecord(row: Record<string, unknown>): SourceRecord {
   return {
@@ -63,6 +84,9 @@ export class SourceStore {
     if (!Number.isInteger(source.intervalMs) || source.intervalMs < 1000) {
       throw new ValidationError("every must be at least 1s", { field: "every" });
     }
+    if (source.intervalMs > MAX_SOURCE_INTERVAL_MS) {
+      throw new ValidationError("every must be at most 7d", { field: "every" });
+    }
     if (await this.get(source.name))
       throw new ValidationError(`source "${source.name}" already exists`, { field: "name" });
     await this.#db
@@ -81,12 +105,16 @@ export class SourceStore {
   }
 
   async get(name: string): Promise<SourceRecord | undefined> {
-    const row = await this.#db.selectFrom("sources").selectAll().where("name", "=", name).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom("sources")
+      .select(COLUMNS)
+      .where("name", "=", name)
+      .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
   async list(): Promise<SourceRecord[]> {
-    return (await this.#db.selectFrom("sources").selectAll().orderBy("name").execute()).map(toRecord);
+    return (await this.#db.selectFrom("sources").select(COLUMNS).orderBy("name").execute()).map(toRecord);
   }
 
   /** Removes the source; the alerts it ingested stay. */

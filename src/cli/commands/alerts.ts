@@ -117,7 +117,7 @@ export function registerAlertCommands(program: Command): void {
       if (options.format !== "ndjson")
         throw new ValidationError("--format must be ndjson", { field: "--format" });
       await withWorkspace(dataDirOf(command), async ({ alerts: store }) => {
-        const out = options.out ? createWriteStream(options.out) : process.stdout;
+        const out = options.out ? createWriteStream(options.out, { mode: 0o600 }) : process.stdout;
         for await (const event of store.export()) {
           if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, "drain");
         }

@@ -10,13 +10,13 @@ import { resolveConfig } from "../connection-config.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
-import { readJsonArg } from "../input.ts";
+import { readJsonArg, warnInlineSecrets } from "../input.ts";
 
 export function registerCallCommand(program: Command): void {
   program
     .command("call <connector> <operation>")
     .description("Run one connector operation and print its output as JSON")
-    .option("--config <json|@file>", "connection config")
+    .option("--config <json|@file|->", "connection config (@file or - for stdin keeps secrets out of ps)")
     .option("--connection <name>", "a saved connection (see rampart connection list) instead of --config")
     .option("--input <json|@file>", "operation input", "{}")
     .option(
@@ -45,6 +45,7 @@ export function registerCallCommand(program: Command): void {
           connector: connectorName,
           dataDir: dataDirOf(command),
         });
+        warnInlineSecrets(options.config, config, connector);
         const logger = withoutMismatchLog(jsonLogger(options.logLevel as "debug"));
         const client = createClient(connector, config, { logger });
         try {

@@ -190,7 +190,7 @@ describe("rampart connection, end to end against the Canary simulator", () => {
     assert.match(both.stderr, /^UsageError: give either --config or --connection, not both/);
     const neither = await inDir("call", "thinkst-canary", "ping");
     assert.equal(neither.code, 2);
-    assert.match(neither.stderr, /^UsageError: --config <json\|@file> or --connection <name> is required/);
+    assert.match(neither.stderr, /^UsageError: --config <json\|@file\|-> or --connection <name> is required/);
     const otherVendor = await inDir("call", "ms-defender", "listAlerts", "--connection", "canary");
     assert.equal(otherVendor.code, 2);
     assert.match(

@@ -3,7 +3,7 @@ import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
 import { dataDirOf, withConnections } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
-import { readJsonArg } from "../input.ts";
+import { readJsonArg, warnInlineSecrets } from "../input.ts";
 import { table } from "../table.ts";
 
 export function registerConnectionCommands(program: Command): void {
@@ -15,28 +15,35 @@ export function registerConnectionCommands(program: Command): void {
     .command("add <name>")
     .description("Save a connection; its config is checked against the connector's schema")
     .requiredOption("--connector <connector>", "connector the connection is for (see rampart connectors)")
-    .requiredOption("--config <json|@file>", "connection config")
+    .requiredOption(
+      "--config <json|@file|->",
+      "connection config (@file or - for stdin keeps secrets out of ps)",
+    )
     .action(async (name: string, options: { connector: string; config: string }, command: Command) => {
       const config = readJsonArg(options.config, "--config");
+      const registry = await registryOf(command);
       const saved = await withConnections(
         dataDirOf(command),
         (store) => store.add({ name, connector: options.connector, config }),
-        await registryOf(command),
+        registry,
       );
+      warnInlineSecrets(options.config, config, registry.get(saved.connector));
       console.log(`saved connection "${saved.name}" (${saved.connector})`);
     });
 
   connection
     .command("update <name>")
     .description("Replace a saved connection's config (e.g. a rotated token)")
-    .requiredOption("--config <json|@file>", "the whole new connection config")
+    .requiredOption("--config <json|@file|->", "the whole new connection config (@file or - for stdin)")
     .action(async (name: string, options: { config: string }, command: Command) => {
       const config = readJsonArg(options.config, "--config");
+      const registry = await registryOf(command);
       const saved = await withConnections(
         dataDirOf(command),
         (store) => store.update(name, config),
-        await registryOf(command),
+        registry,
       );
+      warnInlineSecrets(options.config, config, registry.get(saved.connector));
       console.log(`updated connection "${saved.name}" (${saved.connector})`);
     });
 
