@@ -62,19 +62,23 @@ export function bearer(options: { key: string }): AuthStrategy {
   return apiKey({ key: options.key, in: "header", name: "authorization", prefix: "Bearer " });
 }
 
-export function basicHeader(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+export function basicHeader(username: string, password: string, redactor?: Redactor): string {
+  const credential = `${username}:${password}`;
+  // A vendor echoing the header (IronDefense does, in errors) shows user:password in base64.
+  redactor?.add(credential);
+  return `Basic ${Buffer.from(credential).toString("base64")}`;
 }
 
 /** HTTP Basic with the username and password found in config. */
 export function basic(options: { usernameKey: string; passwordKey: string }): AuthStrategy {
   return {
     kind: "basic",
-    create: ({ config }) => ({
+    create: ({ config, redactor }) => ({
       apply(req) {
         req.headers.authorization = basicHeader(
           str(config, options.usernameKey),
           str(config, options.passwordKey),
+          redactor,
         );
       },
     }),
@@ -136,7 +140,7 @@ export function loginToken(options: LoginTokenOptions): AuthStrategy {
       const isLogin = (req: HttpRequest) => req.method === spec.method && req.url === loginUrl;
       const inBody = spec.credentials === "json";
       const credentials = () =>
-        basicHeader(str(ctx.config, spec.usernameKey), str(ctx.config, spec.passwordKey));
+        basicHeader(str(ctx.config, spec.usernameKey), str(ctx.config, spec.passwordKey), ctx.redactor);
       const loginBody = (): HttpRequest["body"] => {
         if (!inBody) return spec.body === undefined ? undefined : { kind: "json", value: spec.body };
         const extra = spec.body !== null && typeof spec.body === "object" ? spec.body : {};

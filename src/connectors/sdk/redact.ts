@@ -14,8 +14,11 @@ export function isSecretKey(key: string): boolean {
 export class Redactor {
   readonly #secrets = new Set<string>();
   // Built on first use after a change: one alternation of every secret, longest first, so a secret
-  // that contains another is hidden whole. Strings shorter than the shortest secret are not scanned.
+  // that contains another is hidden whole, then the opening of every long secret, so one cut short
+  // (a vendor echoing "token abcd1234…") is hidden as far as it goes. Strings shorter than the
+  // shortest secret or opening are not scanned.
   #matcher: RegExp | undefined;
+  #openings = new Map<string, string[]>();
   #shortest = Number.POSITIVE_INFINITY;
 
   constructor(secrets: Iterable<string> = []) {
@@ -29,7 +32,7 @@ export class Redactor {
     for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString("base64")]) {
       if (this.#secrets.has(form)) continue;
       this.#secrets.add(form);
-      this.#shortest = Math.min(this.#shortest, form.length);
+      this.#shortest = Math.min(this.#shortest, form.length < PREFIX_FROM ? form.length : PREFIX_LENGTH);
       this.#matcher = undefined;
     }
   }
@@ -40,21 +43,54 @@ export class Redactor {
 
   text(value: string): string {
     if (value.length < this.#shortest) return value;
-    this.#matcher ??= new RegExp(
-      [...this.#secrets]
-        .sort((a, b) => b.length - a.length)
-        .map(escapeRegExp)
-        .join("|"),
-      "g",
-    );
-    return value.replace(this.#matcher, REDACTED);
+    const matcher = this.#compile();
+    matcher.lastIndex = 0;
+    let out = "";
+    let from = 0;
+    for (let match = matcher.exec(value); match !== null; match = matcher.exec(value)) {
+      let end = match.index + match[0].length;
+      for (const secret of this.#openings.get(match[0]) ?? []) {
+        let reach = match.index + PREFIX_LENGTH;
+        while (
+          reach < value.length &&
+          reach - match.index < secret.length &&
+          value[reach] === secret[reach - match.index]
+        )
+          reach++;
+        end = Math.max(end, reach);
+      }
+      out += value.slice(from, match.index) + REDACTED;
+      from = end;
+      matcher.lastIndex = end;
+    }
+    return from === 0 ? value : out + value.slice(from);
   }
 
   /** `value` with secret values replaced and values under secret-looking keys hidden (copied only where changed). */
   value<T>(value: T): T {
     return redactAll(value, [this]);
   }
+
+  #compile(): RegExp {
+    if (this.#matcher) return this.#matcher;
+    this.#openings = new Map();
+    for (const secret of this.#secrets) {
+      if (secret.length < PREFIX_FROM) continue;
+      const opening = secret.slice(0, PREFIX_LENGTH);
+      this.#openings.set(opening, [...(this.#openings.get(opening) ?? []), secret]);
+    }
+    const whole = [...this.#secrets].sort((a, b) => b.length - a.length);
+    this.#matcher = new RegExp([...whole, ...this.#openings.keys()].map(escapeRegExp).join("|"), "g");
+    return this.#matcher;
+  }
 }
+
+/**
+ * Secrets this long (tokens, API keys) are also hidden when only their first PREFIX_LENGTH characters
+ * or more appear. Shorter ones (passwords) are not: their openings are too likely to be ordinary words.
+ */
+const PREFIX_FROM = 16;
+const PREFIX_LENGTH = 12;
 
 /**
  * `value` redacted by several redactors at once (a run with several connections), in one walk: each
