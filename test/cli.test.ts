@@ -15,6 +15,13 @@ interface Run {
   stderr: string;
 }
 
+/** A config in a file passed as `@file`: inline secrets would add a warning line to stderr. */
+function configArg(config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), "rampart-cli-config-")), "config.json");
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return `@${file}`;
+}
+
 function rampart(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
@@ -151,7 +158,7 @@ describe("rampart CLI against rampart lab", () => {
       "thinkst-canary",
       "acknowledgeIncidents",
       "--config",
-      JSON.stringify(config),
+      configArg(config),
       "--input",
       '{"node_id":"a","src_host":"10.1.1.1"}',
     );
@@ -178,7 +185,7 @@ describe("rampart CLI against rampart lab", () => {
       "thinkst-canary",
       "ping",
       "--config",
-      JSON.stringify({ ...config, auth_token: "wrong-token-0000" }),
+      configArg({ ...config, auth_token: "wrong-token-0000" }),
     );
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^AuthError: .*Unauthorized\n$/);

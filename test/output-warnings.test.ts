@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -18,6 +18,12 @@ describe("a reply that does not match its output schema, through the CLI", () =>
   let odd: Json;
   const dataDir = mkdtempSync(join(tmpdir(), "rampart-warnings-"));
   const cli = (...args: string[]) => rampart(["--data-dir", dataDir, ...args]);
+  // In a file, not inline: a secret on the command line adds a warning line of its own.
+  const configFile = () => {
+    const file = join(dataDir, "defender.json");
+    writeFileSync(file, JSON.stringify(sim.config), { mode: 0o600 });
+    return `@${file}`;
+  };
 
   before(async () => {
     sim = await startDefenderSimulator({ seed: 3, alerts: 2 });
@@ -38,7 +44,7 @@ describe("a reply that does not match its output schema, through the CLI", () =>
       "ms-defender",
       "getAlert",
       "--config",
-      JSON.stringify(sim.config),
+      configFile(),
       "--input",
       JSON.stringify({ id: odd.id }),
     );
