@@ -16,6 +16,7 @@ import type {
   Step,
 } from "./playbook-schema.ts";
 import type {
+  RunCause,
   RunRecord,
   RunStatus,
   RunStore,
@@ -79,6 +80,8 @@ export interface StartOptions {
   connections?: Record<string, string>;
   alert?: unknown;
   rerunOf?: string;
+  /** What started the run (a webhook delivery, a schedule's firing), recorded with it. */
+  cause?: RunCause;
   /**
    * The new run's id (default random). Starting again with the id of a run that exists starts
    * nothing: it reports that run (resuming it first when its executor is gone), so a caller that
@@ -195,6 +198,7 @@ export class Engine {
       connections,
       alert: options.alert ?? null,
       rerunOf: options.rerunOf ?? null,
+      cause: options.cause ?? null,
       owner: this.owner,
       leaseUntil: iso(now + this.#leaseMs),
       createdAt: iso(now),

@@ -16,6 +16,7 @@ import {
   literalValue,
 } from "./expressions.ts";
 import { type PlaybookFile, playbookJsonSchema, STEP_TYPES, type Step } from "./playbook-schema.ts";
+import { checkScheduleTrigger } from "./trigger-check.ts";
 
 const require = createRequire(import.meta.url);
 const Ajv = require("ajv").default as new (options: Options) => AjvClass;
@@ -211,6 +212,7 @@ class Loader {
     const sources: Record<string, string> = { [path]: text };
     this.#checkGraph(definition, at);
     this.#checkInputsSchema(definition, at);
+    checkScheduleTrigger(definition, this.#ajv, at);
     this.#checkExpressions(definition, at);
     this.#checkCalls(definition, at);
     for (const [id, step, where] of allSteps(definition.steps, ["steps"])) {
@@ -323,7 +325,7 @@ class Loader {
       }
     };
     walk(pb.outputs, ["outputs"]);
-    if (pb.trigger?.alert.when) check(bareExpression(pb.trigger.alert.when), ["trigger", "alert", "when"]);
+    if (pb.trigger?.alert?.when) check(bareExpression(pb.trigger.alert.when), ["trigger", "alert", "when"]);
     for (const [, step, where] of allSteps(pb.steps, ["steps"])) {
       switch (step.type) {
         case "call":

@@ -122,17 +122,46 @@ const stepSchemas = [
 
 export const STEP_TYPES = stepSchemas.map((s) => s.properties.type.const as string);
 
-export const TriggerSchema = Type.Object(
+const AlertTrigger = Type.Object(
   {
-    alert: Type.Object(
-      {
-        connector: Type.Optional(Type.String({ description: "only alerts from this connector" })),
-        when: Type.Optional(Expression),
-      },
-      { additionalProperties: false },
-    ),
+    connector: Type.Optional(Type.String({ description: "only alerts from this connector" })),
+    when: Type.Optional(Expression),
   },
   { additionalProperties: false, description: "starts a run for each matching alert (ingestion wires it)" },
+);
+
+const WebhookTrigger = Type.Object(
+  {
+    auth: Type.Optional(
+      Type.Union([Type.Literal("signature"), Type.Literal("token"), Type.Literal("either")], {
+        description: "how a delivery proves who sent it (default signature)",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "POST /hooks/<name> starts a run with the JSON body as input" },
+);
+
+const ScheduleTrigger = Type.Object(
+  {
+    cron: Type.String({ minLength: 1, description: "a cron pattern: 5 fields, or 6 with seconds first" }),
+    timezone: Type.Optional(Type.String({ minLength: 1, description: "an IANA time zone (default UTC)" })),
+    input: Type.Optional(Type.Unknown({ description: "the run's input, checked against inputs" })),
+    catch_up: Type.Optional(
+      Type.Union([Type.Literal("one"), Type.Literal("none")], {
+        description: "firings missed while down start one run (default) or none",
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "starts a run at each firing of the cron pattern" },
+);
+
+export const TriggerSchema = Type.Object(
+  {
+    alert: Type.Optional(AlertTrigger),
+    webhook: Type.Optional(WebhookTrigger),
+    schedule: Type.Optional(ScheduleTrigger),
+  },
+  { additionalProperties: false, minProperties: 1, description: "what starts runs of this playbook" },
 );
 
 export const PlaybookFileSchema = Type.Object(
@@ -189,4 +218,6 @@ export type Step =
   | EndStep;
 export type StepType = Step["type"];
 export type RetryPolicy = Static<typeof Retry>;
+export type WebhookTrigger = Static<typeof WebhookTrigger>;
+export type ScheduleTrigger = Static<typeof ScheduleTrigger>;
 export type PlaybookFile = Omit<Static<typeof PlaybookFileSchema>, "steps"> & { steps: Record<string, Step> };

@@ -27,6 +27,22 @@ export interface StepErrorData {
 /** Where a call step's reply differed from the operation's output schema (the step still succeeded). */
 export type StepWarning = OutputMismatch;
 
+/** What started a run, when a trigger did: a webhook delivery or a schedule's firing. */
+export type RunCause =
+  | {
+      kind: "webhook";
+      /** How the delivery proved its sender: its signature, or the name of the API token it carried. */
+      authenticatedBy: string;
+      idempotencyKey?: string;
+    }
+  | {
+      kind: "schedule";
+      /** The firing this run is for (ISO-8601). */
+      fireTime: string;
+      /** Started late, for the latest of the firings missed while Rampart was down. */
+      catchUp: boolean;
+    };
+
 export interface RunRecord {
   id: string;
   playbookName: string;
@@ -44,6 +60,8 @@ export interface RunRecord {
   error: StepErrorData | null;
   message: string | null;
   rerunOf: string | null;
+  /** What started the run (webhook, schedule); null for a run started by hand or by an alert. */
+  cause: RunCause | null;
   /** The process executing the run (while `running`); null when nobody is. */
   owner: string | null;
   leaseUntil: string | null;
@@ -62,6 +80,7 @@ export interface NewRun {
   connections: Record<string, string>;
   alert: unknown;
   rerunOf: string | null;
+  cause?: RunCause | null;
   owner: string;
   leaseUntil: string;
   createdAt: string;

@@ -91,7 +91,7 @@ export async function loadTriggers(dir: string, catalog: ConnectorCatalog): Prom
       continue;
     }
     byName.set(name, path);
-    if (!trigger) continue;
+    if (!trigger?.alert) continue;
     triggers.push({
       playbook: path,
       name,

@@ -5,6 +5,7 @@ import type {
   ApprovalDecision,
   NewRun,
   NewStep,
+  RunCause,
   RunFinish,
   RunRecord,
   RunStatus,
@@ -30,6 +31,8 @@ interface RunsTable {
   error: string | null;
   message: string | null;
   rerun_of: string | null;
+  cause_kind: string | null;
+  cause: string | null;
   owner: string | null;
   lease_until: string | null;
   created_at: string;
@@ -85,6 +88,8 @@ export class SqlRunStore implements RunStore {
       error: null,
       message: null,
       rerun_of: run.rerunOf,
+      cause_kind: run.cause?.kind ?? null,
+      cause: json(run.cause),
       owner: run.owner,
       lease_until: run.leaseUntil,
       created_at: run.createdAt,
@@ -334,6 +339,7 @@ function toRun(row: Selectable<RunsTable>): RunRecord {
     error: parse<StepErrorData>(row.error),
     message: row.message,
     rerunOf: row.rerun_of,
+    cause: parse<RunCause>(row.cause),
     owner: row.owner,
     leaseUntil: row.lease_until,
     createdAt: row.created_at,

@@ -3,6 +3,7 @@ import * as connections from "./0001_connections.ts";
 import * as runs from "./0002_runs.ts";
 import * as alerts from "./0003_alerts.ts";
 import * as stepWarnings from "./0004_step_warnings.ts";
+import * as triggers from "./0009_triggers.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   "0002_runs": runs,
   "0003_alerts": alerts,
   "0004_step_warnings": stepWarnings,
+  "0009_triggers": triggers,
 };
