@@ -12,6 +12,7 @@ import { registerRunCommand } from "./commands/run.ts";
 import { registerRunsCommands } from "./commands/runs.ts";
 import { registerSourceCommands } from "./commands/source.ts";
 import { registerTestCommand } from "./commands/test.ts";
+import { registerWebhookCommands } from "./commands/webhook.ts";
 import { EXIT, reportFailure } from "./failure.ts";
 
 /** Builds the `rampart` command line. */
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerRunsCommands(program);
   registerTestCommand(program);
+  registerWebhookCommands(program);
   return program;
 }
 

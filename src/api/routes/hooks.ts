@@ -205,11 +205,9 @@ const STATUS: Record<string, number> = {
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof HookError) {
-    return reply
-      .code(error.status)
-      .send({
-        error: { type: error.type, message: error.message, ...(error.field ? { field: error.field } : {}) },
-      });
+    return reply.code(error.status).send({
+      error: { type: error.type, message: error.message, ...(error.field ? { field: error.field } : {}) },
+    });
   }
   const e = error as { type?: string; message?: string; field?: string; statusCode?: number };
   if (e.type === "ValidationError" || e.type === "NotFoundError" || e.type === "ConflictError") {
