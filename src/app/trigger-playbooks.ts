@@ -20,11 +20,20 @@ export interface TriggeredPlaybook {
   checkInput(input: unknown): unknown;
 }
 
+/** A webhook playbook as the hook route (src/api/routes/hooks.ts) takes it. */
+export interface WebhookTarget {
+  name: string;
+  auth: "signature" | "token" | "either";
+  checkInput(input: unknown): unknown;
+}
+
 /** A folder's playbooks by name, for the hook route and the Scheduler. */
 export interface TriggerPlaybooks {
   byName: Map<string, TriggeredPlaybook>;
   webhooks(): TriggeredPlaybook[];
   schedules(): TriggeredPlaybook[];
+  /** The hook route's view of a webhook playbook (undefined for any other name): mount with `target`. */
+  hookTarget(name: string): WebhookTarget | undefined;
 }
 
 /**
@@ -73,5 +82,9 @@ export async function loadTriggerPlaybooks(
     byName,
     webhooks: () => all.filter((p) => p.webhook),
     schedules: () => all.filter((p) => p.schedule),
+    hookTarget: (name) => {
+      const found = byName.get(name);
+      return found?.webhook ? { name, auth: found.webhook.auth, checkInput: found.checkInput } : undefined;
+    },
   };
 }

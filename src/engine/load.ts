@@ -536,6 +536,8 @@ export function describeSchemaError(
         path,
         message: `${where} must be ${((params.allowedValues as unknown[]) ?? [params.allowedValue]).map((v) => JSON.stringify(v)).join(" or ")}`,
       };
+    case "minProperties":
+      return { path, message: `${where} must not be empty` };
     case "anyOf":
     case "oneOf":
       // The branches' own errors say more; a union of literals reports each, keep one line.

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { Cron } from "croner";
 import { ValidationError } from "../connectors/sdk/index.ts";
 import type { ScheduleTrigger } from "./playbook-schema.ts";
+import { derivedRunId } from "./run-id.ts";
 
 /** A playbook's `trigger.schedule`, checked and ready to tell its firings. */
 export interface CompiledSchedule {
@@ -81,10 +81,4 @@ function countBetween(schedule: CompiledSchedule, after: number, until: number):
 /** The id of the run a firing starts: derived from (playbook, fire time), so a retried start never doubles it. */
 export function scheduleRunId(playbook: string, fireTime: number): string {
   return derivedRunId(`schedule\0${playbook}\0${new Date(fireTime).toISOString()}`);
-}
-
-/** A UUID-shaped (version 8: custom) id from a text, so it fits wherever a run id goes. */
-export function derivedRunId(text: string): string {
-  const hex = createHash("sha256").update(text).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((Number.parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -108,5 +108,6 @@ steps:
     );
     const empty = await issues(playbook(`  {}`));
     assert.equal(empty[0]!.path, "trigger");
+    assert.equal(empty[0]!.message, "trigger must not be empty");
   });
 });

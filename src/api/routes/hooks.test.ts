@@ -81,10 +81,7 @@ describe("POST /hooks/<playbook> over real HTTP, with the real engine and the Ab
     await runtime.secrets.rotate("refuses");
     api = Fastify();
     await api.register(hooksRoutes, {
-      target: (name) => {
-        const pb = runtime.playbooks.byName.get(name);
-        return pb?.webhook ? { name, auth: pb.webhook.auth, checkInput: pb.checkInput } : undefined;
-      },
+      target: (name) => runtime.playbooks.hookTarget(name),
       secretOf: (name) => runtime.secrets.secretOf(name),
       deliveries: runtime.deliveries,
       startRun: (request) => runtime.starter.startRun(request),
@@ -178,6 +175,16 @@ describe("POST /hooks/<playbook> over real HTTP, with the real engine and the Ab
     assert.equal(notJson.status, 400);
     assert.equal(notJson.body.error.field, "body");
     assert.equal((await runtime.runs.listRuns({ limit: 1000 })).length, before);
+  });
+
+  test("a body that is not JSON by its content type is a 415 in the same error shape", async () => {
+    const response = await fetch(`${base}/hooks/ip-check`, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: "<ip/>",
+    });
+    assert.equal(response.status, 415);
+    assert.equal(((await response.json()) as { error: { type: string } }).error.type, "ValidationError");
   });
 
   test("an unknown playbook and one without trigger.webhook are both 404", async () => {

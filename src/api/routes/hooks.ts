@@ -2,8 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ValidationError } from "../../connectors/sdk/index.ts";
 import { parseDuration } from "../../engine/duration.ts";
+import { derivedRunId } from "../../engine/run-id.ts";
 import type { RunCause, RunStatus, StepErrorData } from "../../engine/run-store.ts";
-import { derivedRunId } from "../../engine/schedule.ts";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyDelivery } from "../webhooks/signature.ts";
 
 /** A playbook that declares `trigger.webhook`, as the hook route needs it. */
