@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type ConnectorClient, createClient, jsonLogger } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
-import { rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
+import { type BadInputCase, rejectsWith, simState, testBadInput } from "../sdk/sim/testing.ts";
 import { dfirIris } from "./connector.ts";
 import { startIrisSimulator } from "./simulator.ts";
+import { type Any, CallLog, schemaBadInput } from "./tests/calls.ts";
+import { endpointTests } from "./tests/endpoints.ts";
+import { fidelityTests } from "./tests/fidelity.ts";
+import { versionTests } from "./tests/versions.ts";
 
-type Any = any;
 interface SimState {
   users: Array<{ id: number; login: string; api_key: string }>;
   counts: Record<string, number>;
@@ -14,19 +17,15 @@ interface SimState {
 }
 
 const fast = { initialDelayMs: 5, maxDelayMs: 20 };
-const called = new Set<string>();
-
-/** Calls an operation and remembers that it was exercised. */
-async function call(client: ConnectorClient, op: string, input: Record<string, unknown> = {}): Promise<Any> {
-  called.add(op);
-  return (await client.call(op, input)).output;
-}
 
 const text = (content: string) => ({ filename: "notes.md", content, content_type: "text/markdown" });
 
 describe("dfir-iris against its simulator", () => {
   let sim: Simulator;
   let admin: ConnectorClient;
+  const log = new CallLog();
+  const call = (client: ConnectorClient, op: string, input?: Record<string, unknown>) =>
+    log.call(client, op, input);
 
   before(async () => {
     sim = await startIrisSimulator({ seed: 11 });
@@ -37,11 +36,10 @@ describe("dfir-iris against its simulator", () => {
     await sim.close();
   });
 
-  test("answers like a fresh IRIS: versions, ping, the initial case and customer", async () => {
+  test("answers like a fresh IRIS 2.4: versions, ping, the initial case and customer", async () => {
     const versions = await call(admin, "getApiVersions");
-    assert.equal(versions.api_min, "2.0.0");
-    // The official Python client 2.0.4 starts only if its API version lies in the range.
-    assert.ok(versions.api_min <= "2.0.4" && "2.0.4" <= versions.api_current);
+    // What every IRIS 2.4.x reports; the official Python client 2.0.4 starts only if 2.0.4 lies in the range.
+    assert.deepEqual(versions, { iris_current: "v2.4.7", api_min: "2.0.4", api_current: "2.0.5" });
     assert.deepEqual(await call(admin, "ping"), []);
     const raw = await fetch(`${sim.url}/api/ping?cid=1`, {
       headers: { authorization: `Bearer ${sim.config.api_key}` },
@@ -74,7 +72,11 @@ describe("dfir-iris against its simulator", () => {
     });
     const withContacts = await call(admin, "getCustomer", { customer_id: customer.customer_id });
     assert.equal(withContacts.contacts[0].contact_work_phone, "555-0100");
-    await call(admin, "updateCustomer", { customer_id: customer.customer_id, customer_sla: "2h" });
+    await call(admin, "updateCustomer", {
+      customer_id: customer.customer_id,
+      customer_name: "Globex",
+      customer_sla: "2h",
+    });
     assert.equal(
       (await call(admin, "listCustomers")).find((c: Any) => c.customer_id === customer.customer_id)
         .customer_sla,
@@ -116,13 +118,28 @@ describe("dfir-iris against its simulator", () => {
       ioc_description: "C2 server",
       ioc_tags: "c2",
     });
-    await call(admin, "updateAsset", { cid, asset_id: asset.asset_id, ioc_links: [ioc.ioc_id] });
+    await call(admin, "updateAsset", {
+      cid,
+      asset_id: asset.asset_id,
+      asset_name: "FS01",
+      asset_type_id: 10,
+      analysis_status_id: 3,
+      ioc_links: [ioc.ioc_id],
+    });
     const assets = await call(admin, "listAssets", { cid });
     assert.deepEqual(assets.assets[0].ioc_links, [
       { asset_id: asset.asset_id, ioc_id: ioc.ioc_id, ioc_value: "203.0.113.7" },
     ]);
     assert.equal((await call(admin, "getAsset", { cid, asset_id: asset.asset_id })).asset_ip, "10.0.0.5");
-    await call(admin, "updateIoc", { cid, ioc_id: ioc.ioc_id, ioc_tags: "c2,cobalt" });
+    await call(admin, "updateIoc", {
+      cid,
+      ioc_id: ioc.ioc_id,
+      ioc_value: "203.0.113.7",
+      ioc_type_id: 27,
+      ioc_tlp_id: 2,
+      ioc_tags: "c2,cobalt",
+    });
+    assert.equal((await call(admin, "getIoc", { cid, ioc_id: ioc.ioc_id })).ioc_description, "C2 server");
     assert.equal((await call(admin, "getIoc", { cid, ioc_id: ioc.ioc_id })).ioc_tags, "c2,cobalt");
     assert.equal((await call(admin, "listIocs", { cid })).ioc.length, 1);
 
@@ -145,7 +162,17 @@ describe("dfir-iris against its simulator", () => {
     assert.deepEqual((await call(admin, "getTimelineEvent", { cid, event_id: event.event_id })).event_iocs, [
       ioc.ioc_id,
     ]);
-    await call(admin, "updateTimelineEvent", { cid, event_id: event.event_id, event_tags: "c2" });
+    await call(admin, "updateTimelineEvent", {
+      cid,
+      event_id: event.event_id,
+      event_title: "Beacon to C2",
+      event_date: "2024-05-01T10:00:00.000",
+      event_tz: "+00:00",
+      event_category_id: 13,
+      event_assets: [asset.asset_id],
+      event_iocs: [ioc.ioc_id],
+      event_tags: "c2",
+    });
     const all = await call(admin, "listTimelineEvents", { cid });
     assert.deepEqual(
       all.timeline.map((e: Any) => e.event_title),
@@ -166,30 +193,44 @@ describe("dfir-iris against its simulator", () => {
       task_status_id: 1,
       task_assignees_id: [1],
     });
-    await call(admin, "updateTask", { cid, task_id: task.id, task_status_id: 4 });
+    await call(admin, "updateTask", {
+      cid,
+      task_id: task.id,
+      task_title: "Image FS01",
+      task_status_id: 4,
+      task_assignees_id: [1],
+    });
     const fetched = await call(admin, "getTask", { cid, task_id: task.id });
     assert.equal(fetched.task_assignees[0].user, "administrator");
-    assert.ok(fetched.task_close_date);
+    assert.equal(fetched.task_close_date, null, "IRIS never fills a task's closing date");
     assert.equal((await call(admin, "listTasks", { cid })).tasks[0].status_name, "Done");
 
-    const group = await call(admin, "addNotesGroup", { cid, group_title: "Analysis" });
-    await call(admin, "updateNotesGroup", { cid, group_id: group.group_id, group_title: "Malware analysis" });
+    const directory = await call(admin, "addNotesDirectory", { cid, name: "Analysis" });
+    const sub = await call(admin, "addNotesDirectory", { cid, name: "Loader", parent_id: directory.id });
+    await call(admin, "updateNotesDirectory", { cid, directory_id: directory.id, name: "Malware analysis" });
     const note = await call(admin, "addNote", {
       cid,
-      group_id: group.group_id,
+      directory_id: sub.id,
       note_title: "Loader",
       note_content: "Loader beacons to 203.0.113.7",
     });
     await call(admin, "updateNote", { cid, note_id: note.note_id, note_content: "Loader uses rundll32" });
-    assert.equal(
-      (await call(admin, "getNote", { cid, note_id: note.note_id })).note_content,
-      "Loader uses rundll32",
+    const read = await call(admin, "getNote", { cid, note_id: note.note_id });
+    assert.equal(read.note_content, "Loader uses rundll32");
+    assert.equal(read.directory.name, "Loader");
+    assert.deepEqual(
+      (await call(admin, "findNotes", { cid, search_input: "rundll%" })).map((n: Any) => n.note_id),
+      [note.note_id],
     );
-    assert.deepEqual(await call(admin, "searchNotes", { cid, search_term: "rundll%" }), [
-      { note_id: note.note_id, note_title: "Loader" },
-    ]);
-    assert.equal((await call(admin, "getNotesGroup", { cid, group_id: group.group_id })).notes.length, 1);
-    assert.equal((await call(admin, "listNotesGroups", { cid })).groups[0].group_title, "Malware analysis");
+    // IRIS lists every directory by name, nested ones too, each with its subdirectories' counts.
+    const directories = await call(admin, "listNotesDirectories", { cid });
+    assert.deepEqual(
+      directories.map((d: Any) => [d.name, d.note_count, d.subdirectories.map((c: Any) => c.name), d.notes]),
+      [
+        ["Loader", 1, [], [{ id: note.note_id, title: "Loader" }]],
+        ["Malware analysis", 0, ["Loader"], []],
+      ],
+    );
 
     const evidence = await call(admin, "addEvidence", {
       cid,
@@ -251,7 +292,7 @@ describe("dfir-iris against its simulator", () => {
       file_description: "Ransom note (decrypted)",
       file_content: text("pay us"),
     });
-    assert.equal(updated.file_password, "", "an update drops the password");
+    assert.equal(updated.file_password, "infected", "an update keeps the password unless given one");
     assert.equal(updated.file_size, 6);
     const folder = await call(admin, "addDatastoreFolder", {
       cid,
@@ -338,7 +379,8 @@ describe("dfir-iris against its simulator", () => {
     await call(admin, "deleteDatastoreFile", { cid, file_id: stored.file_id });
     await call(admin, "deleteDatastoreFolder", { cid, folder_id: folder.path_id });
     await call(admin, "deleteNote", { cid, note_id: note.note_id });
-    await call(admin, "deleteNotesGroup", { cid, group_id: group.group_id });
+    await call(admin, "deleteNotesDirectory", { cid, directory_id: directory.id });
+    assert.deepEqual(await call(admin, "listNotesDirectories", { cid }), [], "its subdirectory went with it");
     await call(admin, "deleteTask", { cid, task_id: task.id });
     await call(admin, "deleteEvidence", { cid, evidence_id: evidence.id });
     await call(admin, "deleteTimelineEvent", { cid, event_id: event.event_id });
@@ -346,8 +388,15 @@ describe("dfir-iris against its simulator", () => {
     assert.equal((await call(admin, "listAssets", { cid })).assets.length, 0);
     await call(admin, "deleteCustomerContact", { customer_id: customer.customer_id, contact_id: contact.id });
     await call(admin, "deleteCase", { case_id: cid });
-    await rejectsWith(admin.call("getCase", { case_id: cid }), "NotFoundError", /Invalid case ID/);
-    await rejectsWith(admin.call("listIocs", { cid }), "NotFoundError", /Invalid case ID/);
+    // Nobody has access to a case that is gone: IRIS answers 403, as for any case one may not open.
+    assert.equal(
+      (await rejectsWith(admin.call("getCase", { case_id: cid }), "AuthError", /Permission denied/)).status,
+      403,
+    );
+    assert.equal(
+      (await rejectsWith(admin.call("listIocs", { cid }), "AuthError", /Permission denied/)).status,
+      403,
+    );
     const left = await simState<SimState>(sim);
     assert.ok(!left.iocs.some((i) => i.cases.includes(cid)), "the case's IOCs went with it");
     await call(admin, "deleteCustomer", { customer_id: customer.customer_id });
@@ -378,9 +427,11 @@ describe("dfir-iris against its simulator", () => {
       listed.ioc[0].link.map((l: Any) => l.case_id),
       [b.case_id],
     );
-    await rejectsWith(admin.call("addIoc", { cid: a.case_id, ...ioc }), "ValidationError", /already exists/);
+    // Adding it again to a case it is on is no error in IRIS: the IOC comes back as it is.
+    const again = await call(admin, "addIoc", { cid: a.case_id, ...ioc, ioc_description: "changed" });
+    assert.deepEqual([again.ioc_id, again.ioc_description], [first.ioc_id, "sender"]);
     assert.deepEqual(await call(admin, "deleteIoc", { cid: a.case_id, ioc_id: first.ioc_id }), {
-      message: "IOC unlinked from case",
+      message: `IOC ${first.ioc_id} unlinked`,
     });
     assert.equal((await call(admin, "listIocs", { cid: b.case_id })).ioc[0].ioc_value, "evil@phish.test");
     await call(admin, "deleteCase", { case_id: b.case_id });
@@ -438,7 +489,7 @@ describe("dfir-iris against its simulator", () => {
     assert.equal((await call(admin, "listTlps"))[1].tlp_name, "amber");
     assert.equal((await call(admin, "listEventCategories"))[12].name, "Command and Control");
     assert.equal((await call(admin, "listCompromiseStatuses"))[1].name, "Compromised");
-    assert.equal((await call(admin, "listOutcomeStatuses"))[1].name, "False Positive");
+    assert.equal((await call(admin, "listOutcomeStatuses"))[1].name, "False positive");
     assert.ok((await call(admin, "listCaseClassifications")).some((c: Any) => c.name === "fraud:phishing"));
 
     const png = {
@@ -596,6 +647,8 @@ describe("dfir-iris against its simulator", () => {
       user_email: "temp@iris.local",
       user_password: "An0therLongPassword",
     });
+    await rejectsWith(admin.call("deleteUser", { user_id: fresh.id }), "ValidationError", /active user/);
+    assert.equal((await call(admin, "deactivateUser", { user_id: fresh.id })).active, false);
     await call(admin, "deleteUser", { user_id: fresh.id });
     await rejectsWith(admin.call("getUser", { user_id: fresh.id }), "NotFoundError");
   });
@@ -658,7 +711,7 @@ describe("dfir-iris against its simulator", () => {
     } finally {
       sim.faults.clear();
     }
-    const denied = await rejectsWith(logged.call("listAssets", { cid: 424242 }), "NotFoundError");
+    const denied = await rejectsWith(logged.call("listAssets", { cid: 424242 }), "AuthError");
     seen.push(JSON.stringify(denied));
     await logged.close();
     assert.ok(lines.length > 0);
@@ -680,8 +733,12 @@ describe("dfir-iris against its simulator", () => {
     sim.faults.clear();
   });
 
-  test("every operation has been exercised against the simulator", () => {
-    const missing = dfirIris.operations.map((op) => op.name).filter((name) => !called.has(name));
+  endpointTests(log, () => ({ sim, admin }));
+  fidelityTests(log, () => ({ sim, admin }));
+  versionTests(log);
+
+  test("every operation has been exercised against a simulator", () => {
+    const missing = dfirIris.operations.map((op) => op.name).filter((name) => !log.called.has(name));
     assert.deepEqual(missing, []);
   });
 });
@@ -698,7 +755,7 @@ describe("dfir-iris input is checked before any request", () => {
     await sim.close();
   });
 
-  const cases: Array<[string, unknown, string]> = [
+  const cases: BadInputCase[] = [
     ["listAssets", {}, "cid"],
     ["addAsset", { cid: 1, asset_type_id: 1 }, "asset_name"],
     [
@@ -708,7 +765,7 @@ describe("dfir-iris input is checked before any request", () => {
     ],
     [
       "addTimelineEvent",
-      { cid: 1, event_title: "x", event_date: "yesterday", event_category_id: 1 },
+      { cid: 1, event_title: "Logon", event_date: "yesterday", event_category_id: 1 },
       "event_date",
     ],
     ["updateAsset", { cid: 1, asset_id: 3 }, "asset_name"],
@@ -721,6 +778,31 @@ describe("dfir-iris input is checked before any request", () => {
     ["addDatastoreFile", { cid: 1, parent_id: 1 }, "file_content"],
     ["updateUserCasesAccess", { user_id: 1, cases_list: [1], access_level: 3 }, "access_level"],
     ["filterTimeline", { cid: 1, q: { colour: ["red"] } }, "q.colour"],
+    ["addNote", { cid: 1, note_title: "t", note_content: "c" }, "directory_id"],
+    ["addNote", { cid: 1, note_title: "t", note_content: "c", directory_id: 1, group_id: 1 }, "directory_id"],
+    ["updateNotesDirectory", { cid: 1, directory_id: 1 }, "name"],
+    [
+      "updateTimelineEvent",
+      {
+        cid: 1,
+        event_id: 1,
+        event_title: "Logon",
+        event_date: "2024-05-01T10:00:00",
+        event_tz: "+00:00",
+        event_category_id: 1,
+        event_assets: [],
+      },
+      "event_iocs",
+    ],
+    ["updateTask", { cid: 1, task_id: 1, task_title: "Image", task_status_id: 1 }, "task_assignees_id"],
+    ["updateIoc", { cid: 1, ioc_id: 1, ioc_value: "x", ioc_type_id: 1 }, "ioc_tlp_id"],
+    ["addEvidence", { cid: 1, filename: "e.bin", file_size: -1 }, "file_size"],
+    ["uploadIocsCsv", { cid: 1, CSVData: "" }, "CSVData"],
+    ["globalSearch", { search_type: "cases", search_value: "x" }, "search_type"],
+    ["deleteUserCaseAccess", { user_id: 2, case: 0 }, "case"],
+    ["lookupUserByLogin", { login: "" }, "login"],
+    // One more per operation, from its schema: the first required field of the wrong type.
+    ...dfirIris.operations.map(schemaBadInput),
   ];
-  testBadInput(dfirIris, cases, () => ({ sim, client }), { everyOperation: false });
+  testBadInput(dfirIris, cases, () => ({ sim, client }));
 });

@@ -55,28 +55,41 @@ function firstFieldError(data: unknown, prefix = ""): { field: string; message: 
   return undefined;
 }
 
+// IRIS's ways of saying an object is not there (it answers 400 for them, not 404).
+const MISSING =
+  /not found|invalid .*\bid\b|not a valid .* for this case|invalid login|unable to get requested|parent node is invalid|invalid path node/i;
+// Fields IRIS reports under another name than the one it takes.
+const FIELD_ALIASES: Record<string, string> = { ioc_ioc_value: "ioc_value" };
+
 /** IRIS's error envelope as a typed error: 400 → ValidationError naming the field, 401/403 → AuthError, 404 → NotFound. */
 function irisError(status: number, body: Envelope, op: Operation): RampartError | undefined {
   const vendorMessage = typeof body.message === "string" ? body.message : "error";
+  // Rules IRIS checks outside its schemas come as a bare list of messages, not per field.
+  const listed = Array.isArray(body.data) ? body.data.filter((m): m is string => typeof m === "string") : [];
   const where = `dfir-iris.${op.name}`;
   const details = { vendorMessage, data: body.data };
   if (status === 401 || status === 403)
     return new AuthError(`${where}: HTTP ${status}: ${vendorMessage}`, { status, details });
   if (status === 404) return new NotFoundError(`${where}: ${vendorMessage}`, { status, details });
+  // 410: an endpoint this IRIS release retired (IRIS 2.4's notes groups): another release's operation.
   if (status === 410)
     return new UpstreamError(`${where}: ${vendorMessage}`, { status, details, retryable: false });
   if (status === 400 || (status < 400 && body.status === "error")) {
     const first = firstFieldError(body.data);
     if (first) {
-      return new ValidationError(`${where}: ${vendorMessage}: ${first.field}: ${first.message}`, {
+      const field = FIELD_ALIASES[first.field] ?? first.field;
+      const said = vendorMessage ? `${vendorMessage}: ` : "";
+      return new ValidationError(`${where}: ${said}${field}: ${first.message}`, {
         status,
-        field: first.field,
+        field,
         details: { vendorMessage, fields: body.data },
       });
     }
-    if (status === 400 || /invalid|not found|cannot|already|must|missing/i.test(vendorMessage)) {
-      const Ctor = /not found|invalid .* id/i.test(vendorMessage) ? NotFoundError : ValidationError;
-      return new Ctor(`${where}: ${vendorMessage}`, { status, details });
+    const text = [vendorMessage, ...listed].filter(Boolean).join(": ");
+    const missing = MISSING.test(text);
+    if (status === 400 || missing || /invalid|cannot|already|must|missing/i.test(vendorMessage)) {
+      const Ctor = missing ? NotFoundError : ValidationError;
+      return new Ctor(`${where}: ${text}`, { status, details });
     }
     return new UpstreamError(`${where}: ${vendorMessage}`, { status, details, retryable: false });
   }

@@ -49,6 +49,12 @@ export const Note = obj({
   note_title: Type.String(),
   note_content: Type.String(),
 });
+export const NotesDirectory = obj({
+  id: Type.Integer(),
+  name: Type.String(),
+  parent_id: NullableInt,
+  case_id: Type.Integer(),
+});
 export const NotesGroup = obj({
   group_id: Type.Integer(),
   group_title: Type.String(),
@@ -93,8 +99,8 @@ export const GlobalTaskList = obj({ tasks: Type.Array(GlobalTask), tasks_status:
 export const Evidence = obj({
   id: Type.Integer(),
   filename: Type.String(),
-  file_hash: Type.String(),
-  file_size: Type.Integer(),
+  file_hash: NullableString,
+  file_size: NullableInt,
 });
 export const EvidenceList = obj({ evidences: Type.Array(Evidence), state: ObjectState });
 
@@ -119,6 +125,14 @@ export const Case = obj({
   case_name: Type.String(),
   case_soc_id: Type.String(),
   case_customer: Type.Integer(),
+});
+export const CaseDetails = obj({
+  case_id: Type.Integer(),
+  case_name: Type.String(),
+  case_soc_id: Type.String(),
+  customer_name: Type.String(),
+  open_by_user: Type.String(),
+  status_id: Type.Integer(),
 });
 export const CaseRow = obj({
   case_id: Type.Integer(),

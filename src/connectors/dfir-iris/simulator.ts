@@ -7,21 +7,20 @@ import {
   type SimulatorOptions,
 } from "../sdk/sim/server.ts";
 import { routeFactory } from "./sim/http.ts";
+import { IRIS_PROFILES, type IrisVersion } from "./sim/profile.ts";
 import { ASSET_TYPES, EVENT_CATEGORIES, IOC_TYPES } from "./sim/reference-data.ts";
 import { caseRoutes } from "./sim/routes-case.ts";
 import { datastoreRoutes } from "./sim/routes-datastore.ts";
 import { manageRoutes } from "./sim/routes-manage.ts";
+import { noteRoutes } from "./sim/routes-notes.ts";
 import { IrisState, isoNow } from "./sim/state.ts";
 
 export interface IrisSimulatorOptions extends SimulatorOptions {
   /** Example cases generated on top of the fresh install (default 0). */
   exampleCases?: number;
-  /** What `/api/versions` reports; by default API 2.0.0 up to 2.0.4, the API of the official client 2.0.4. */
-  versions?: { iris: string; apiMin: string; apiCurrent: string };
+  /** The IRIS release to behave as: "2.4" (default; notes directories) or "2.0" (notes groups, the seed's API). */
+  version?: IrisVersion;
 }
-
-// The official Python client refuses a server unless api_min <= its API version (2.0.4) <= api_current.
-export const IRIS_VERSIONS = { iris: "v2.0.4", apiMin: "2.0.0", apiCurrent: "2.0.4" };
 
 /** Fills a few realistic cases: a customer, assets, IOCs, events, tasks and notes each. */
 function addExamples(state: IrisState, count: number): void {
@@ -119,6 +118,7 @@ function addExamples(state: IrisState, count: number): void {
         event_in_graph: true,
         event_is_flagged: false,
         event_sync_iocs_assets: false,
+        parent_event_id: null,
         event_added: now,
         user_id: admin.id,
         custom_attributes: {},
@@ -145,15 +145,51 @@ function addExamples(state: IrisState, count: number): void {
       assignees: new Set([admin.id]),
       custom_attributes: {},
     });
-    for (const kind of ["assets", "ioc", "timeline", "tasks"]) state.touch(c.case_id, kind);
+    const now2 = isoNow();
+    const noteIn: { group_id: number | null; directory_id: number | null } = {
+      group_id: null,
+      directory_id: null,
+    };
+    if (state.profile.version === "2.4") {
+      const id = state.nextId("note_directory");
+      state.noteDirectories.set(id, { id, name: "Investigation", parent_id: null, case_id: c.case_id });
+      noteIn.directory_id = id;
+    } else {
+      const id = state.nextId("note_group");
+      state.noteGroups.set(id, {
+        group_id: id,
+        group_uuid: state.uuid(),
+        case_id: c.case_id,
+        group_title: "Investigation",
+        group_creationdate: now2,
+        group_lastupdate: now2,
+      });
+      noteIn.group_id = id;
+    }
+    const noteId = state.nextId("note");
+    state.notes.set(noteId, {
+      note_id: noteId,
+      note_uuid: state.uuid(),
+      case_id: c.case_id,
+      ...noteIn,
+      note_title: "First findings",
+      note_content: `# ${kind}\n${f.lorem.paragraph()}`,
+      note_creationdate: now2,
+      note_lastupdate: now2,
+      user_id: admin.id,
+      custom_attributes: {},
+    });
+    for (const kind of ["assets", "ioc", "timeline", "tasks", "notes"]) state.touch(c.case_id, kind);
   }
 }
 
-/** Starts a stateful DFIR-IRIS (API v2.0.0) on loopback, like a fresh install. */
+/** Starts a stateful DFIR-IRIS (2.4 by default, or 2.0) on loopback, like a fresh install. */
 export async function startIrisSimulator(options: IrisSimulatorOptions = {}): Promise<Simulator> {
   const seed = options.seed ?? 1;
+  const profile = IRIS_PROFILES[options.version ?? "2.4"];
+  if (!profile) throw new Error(`unknown IRIS version ${String(options.version)} (use "2.4" or "2.0")`);
   const fresh = () => {
-    const s = new IrisState(seed);
+    const s = new IrisState(seed, profile);
     addExamples(s, options.exampleCases ?? 0);
     return s;
   };
@@ -190,10 +226,31 @@ export async function startIrisSimulator(options: IrisSimulatorOptions = {}): Pr
     },
   });
   await app.register(multipart, { limits: { fileSize: 64 * 1024 * 1024 } });
-  const route = routeFactory(app, () => state);
-  manageRoutes(route, () => state, options.versions ?? IRIS_VERSIONS);
+  app.addHook("onRequest", async (req, reply) => {
+    const [path = "", query] = req.url.split(/\?(.*)/s, 2);
+    // Werkzeug merges doubled slashes by redirecting (308 keeps the method and body), as IRIS's Flask does.
+    if (!path.includes("//")) return;
+    const merged = path.replace(/\/{2,}/g, "/") + (query === undefined ? "" : `?${query}`);
+    const shown = merged.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return reply
+      .code(308)
+      .header("location", `http://${req.headers.host}${merged}`)
+      .type("text/html; charset=utf-8")
+      .send(
+        `<p>You should be redirected automatically to the target URL: <a href="${shown}">${shown}</a>.</p>`,
+      );
+  });
+  const route = routeFactory(app, () => state, profile);
+  manageRoutes(route, () => state, profile);
   caseRoutes(route, () => state);
+  noteRoutes(route, () => state);
   datastoreRoutes(route, () => state);
+  // Flask's 404, through IRIS's handler: its envelope to a JSON request, a page to anything else.
+  app.setNotFoundHandler((req, reply) => {
+    if (String(req.headers["content-type"] ?? "").includes("application/json"))
+      return reply.code(404).send({ status: "error", message: "Resource not found", data: [] });
+    return reply.code(404).type("text/html; charset=utf-8").send("<h1>404</h1><p>Page not found</p>");
+  });
 
   const url = await listen(app, options);
   const adminKey = () => state.users.get(1)!.api_key;

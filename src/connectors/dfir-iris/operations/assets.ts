@@ -1,6 +1,16 @@
 import { Type } from "@sinclair/typebox";
-import { Asset, AssetList, CustomAttributes, Id, IdList, NonEmpty, Tags, Text } from "../schemas.ts";
-import { atLeastOne, irisOp } from "./define.ts";
+import {
+  Asset,
+  AssetList,
+  CustomAttributes,
+  Id,
+  IdList,
+  NonEmpty,
+  ObjectState,
+  Tags,
+  Text,
+} from "../schemas.ts";
+import { CsvData, ImportResult, importResult, irisOp } from "./define.ts";
 
 const assetFields = {
   asset_domain: Type.Optional(Text("Domain the asset belongs to")),
@@ -9,12 +19,17 @@ const assetFields = {
   asset_compromise_status_id: Type.Optional(
     Type.Integer({ minimum: 0, description: "Compromise status ID" }),
   ),
-  analysis_status_id: Type.Optional(Id("Analysis status ID")),
-  ioc_links: Type.Optional(IdList("IDs of the case IOCs linked to the asset")),
+  ioc_links: Type.Optional(IdList("IDs of IOCs linked to the asset (the full list)")),
   asset_tags: Type.Optional(Tags),
   asset_description: Type.Optional(Text("Description of the asset")),
   custom_attributes: Type.Optional(CustomAttributes),
 };
+// IRIS 2.0 requires an analysis status, and IRIS 2.4 leaves an asset without one out of the case's list.
+const AnalysisStatus = Type.Integer({
+  minimum: 1,
+  default: 1,
+  description: "Analysis status ID (default 1, Unspecified)",
+});
 
 /** Assets of a case (hosts, accounts, network gear) and their links to IOCs. */
 export const assetOperations = [
@@ -27,9 +42,17 @@ export const assetOperations = [
     output: AssetList,
   }),
   irisOp({
+    name: "getAssetsState",
+    title: "Fetch the state of the asset list",
+    description: "The asset list's change counter and last update, to see whether it changed.",
+    method: "GET",
+    path: "/case/assets/state",
+    output: ObjectState,
+  }),
+  irisOp({
     name: "getAsset",
     title: "Fetch an asset",
-    description: "Fetch the content of an asset.",
+    description: "Fetch the content of an asset, with the IOCs linked to it.",
     method: "GET",
     path: "/case/assets/{asset_id}",
     fields: { asset_id: Id("Asset ID") },
@@ -38,25 +61,45 @@ export const assetOperations = [
   irisOp({
     name: "addAsset",
     title: "Create an asset",
-    description: "Create an asset and link it to the case.",
+    description:
+      "Create an asset and link it to the case. IRIS does not refuse a second asset with the same name and type.",
     method: "POST",
     path: "/case/assets/add",
-    fields: { asset_name: NonEmpty("Name of the asset"), asset_type_id: Id("Asset type ID"), ...assetFields },
+    fields: {
+      asset_name: NonEmpty("Name of the asset"),
+      asset_type_id: Id("Asset type ID"),
+      analysis_status_id: Type.Optional(AnalysisStatus),
+      ...assetFields,
+    },
     output: Asset,
+  }),
+  irisOp({
+    name: "uploadAssetsCsv",
+    title: "Import assets from CSV",
+    description:
+      "Add assets from CSV text with the columns asset_name,asset_type_name,asset_description,asset_ip,asset_domain,asset_tags (header optional; types by name, tags separated by |). Rows IRIS cannot take are listed in the message; the output holds the rows it imported.",
+    method: "POST",
+    path: "/case/assets/upload",
+    fields: {
+      CSVData: CsvData("asset_name,asset_type_name,asset_description,asset_ip,asset_domain,asset_tags"),
+    },
+    output: ImportResult,
+    response: importResult,
   }),
   irisOp({
     name: "updateAsset",
     title: "Update an asset",
-    description: "Update an asset; only the given fields change.",
+    description:
+      "Update an asset: IRIS requires its name, type and analysis status every time (fetch it first to keep them); other fields left out keep their value.",
     method: "POST",
     path: "/case/assets/update/{asset_id}",
     fields: {
       asset_id: Id("Asset ID"),
-      asset_name: Type.Optional(NonEmpty("Name of the asset")),
-      asset_type_id: Type.Optional(Id("Asset type ID")),
+      asset_name: NonEmpty("Name of the asset"),
+      asset_type_id: Id("Asset type ID"),
+      analysis_status_id: Id("Analysis status ID"),
       ...assetFields,
     },
-    check: atLeastOne("asset_name", "asset_type_id", ...Object.keys(assetFields)),
     output: Asset,
   }),
   irisOp({

@@ -29,14 +29,15 @@ export const caseCoreOperations = [
       "Register a free-text entry under the case activities (usable in reports). Without cid, the user's default case is used.",
     method: "POST",
     path: "/case/tasklog/add",
-    cid: "optional",
+    cid: "current",
     fields: { log_content: NonEmpty("Text of the log entry") },
     output: obj({ id: Type.Integer(), activity_desc: Type.String(), case_id: Type.Integer() }),
   }),
   irisOp({
     name: "checkCaseExists",
     title: "Check that a case exists",
-    description: "Succeed when the case exists and is accessible; fail with NotFound otherwise.",
+    description:
+      "Succeed when the case exists and the caller may read it; otherwise IRIS answers 403 (an AuthError), as it does for a case that does not exist.",
     method: "GET",
     path: "/case/exists",
     output: Type.Unknown(),

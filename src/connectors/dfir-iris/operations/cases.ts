@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Case, CaseRow, CustomAttributes, Id, NonEmpty, Tags } from "../schemas.ts";
+import { Case, CaseDetails, CaseRow, CustomAttributes, Id, NonEmpty, obj, Tags } from "../schemas.ts";
 import { atLeastOne, irisOp } from "./define.ts";
 
 const caseId = { case_id: Id("Case ID") };
@@ -59,12 +59,13 @@ export const caseOperations = [
   irisOp({
     name: "getCase",
     title: "Get a case",
-    description: "Information of one case.",
+    description:
+      "One case with its customer, opener, owner, classification, tags and protagonists by name. A case the caller may not read, or that does not exist, is IRIS's 403.",
     method: "GET",
     path: "/manage/cases/{case_id}",
     cid: "optional",
     fields: caseId,
-    output: Case,
+    output: CaseDetails,
   }),
   irisOp({
     name: "updateCase",
@@ -77,6 +78,32 @@ export const caseOperations = [
     fields: { ...caseId, ...updateFields },
     check: atLeastOne(...Object.keys(updateFields)),
     output: Case,
+  }),
+  irisOp({
+    name: "updateCaseOutcome",
+    title: "Set the outcome of a case",
+    description:
+      "Set a case's outcome status (listOutcomeStatuses gives the values of the server's release).",
+    method: "POST",
+    path: "/case/update-status",
+    fields: { status_id: Type.Integer({ minimum: 0, description: "Outcome status value" }) },
+    output: Type.Integer({ description: "The outcome status now set" }),
+  }),
+  irisOp({
+    name: "globalSearch",
+    title: "Search across cases",
+    description:
+      "Search every case for IOCs by value (% is a wildcard; match the whole value), or notes and comments containing a text. Needs the search_across_cases permission.",
+    method: "POST",
+    path: "/search",
+    cid: "optional",
+    fields: {
+      search_type: Type.Union([Type.Literal("ioc"), Type.Literal("notes"), Type.Literal("comments")], {
+        description: "What to search",
+      }),
+      search_value: NonEmpty("Value or text to look for (% is a wildcard)"),
+    },
+    output: Type.Array(obj({ case_id: Type.Integer(), case_name: Type.String() })),
   }),
   irisOp({
     name: "closeCase",

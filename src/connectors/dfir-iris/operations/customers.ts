@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Contact, CustomAttributes, Customer, Id, NonEmpty, Text } from "../schemas.ts";
+import { Contact, CustomAttributes, Customer, Id, NonEmpty, obj, Text } from "../schemas.ts";
 import { atLeastOne, irisOp } from "./define.ts";
 
 const customerId = { customer_id: Id("Customer ID") };
@@ -34,6 +34,20 @@ export const customerOperations = [
     output: Customer,
   }),
   irisOp({
+    name: "listCustomerCases",
+    title: "List the cases of a customer",
+    description:
+      "The customer's cases with IRIS's statistics on them (opened this week, month, year; still open; average duration).",
+    method: "GET",
+    path: "/manage/customers/{customer_id}/cases",
+    cid: "optional",
+    fields: customerId,
+    output: obj({
+      cases: Type.Array(obj({ case_id: Type.Integer(), case_name: Type.String(), open_date: Type.String() })),
+      stats: obj({ cases_total: Type.Integer(), open_cases: Type.Integer() }),
+    }),
+  }),
+  irisOp({
     name: "addCustomer",
     title: "Add a customer",
     description: "Add a customer that cases can then be opened for. Names are unique.",
@@ -41,7 +55,7 @@ export const customerOperations = [
     path: "/manage/customers/add",
     cid: "optional",
     fields: {
-      customer_name: NonEmpty("Name (unique)"),
+      customer_name: Type.String({ minLength: 2, description: "Name (unique, whatever its case)" }),
       customer_description: Type.Optional(Text("Description")),
       customer_sla: Type.Optional(Text("Service level agreement")),
       custom_attributes: Type.Optional(CustomAttributes),
@@ -57,12 +71,11 @@ export const customerOperations = [
     cid: "optional",
     fields: {
       ...customerId,
-      customer_name: Type.Optional(NonEmpty("Name (unique)")),
+      customer_name: Type.String({ minLength: 2, description: "Name (unique; IRIS requires it every time)" }),
       customer_description: Type.Optional(Text("Description")),
       customer_sla: Type.Optional(Text("Service level agreement")),
       custom_attributes: Type.Optional(CustomAttributes),
     },
-    check: atLeastOne("customer_name", "customer_description", "customer_sla", "custom_attributes"),
     output: Customer,
   }),
   irisOp({

@@ -124,10 +124,12 @@ export const datastoreOperations = [
     description: "Rename a folder.",
     method: "POST",
     path: "/datastore/folder/rename/{folder_id}",
-    fields: {
-      ...folderId,
-      folder_name: NonEmpty("New name"),
-      parent_node: Type.Optional(Id("Parent folder ID (unchanged)")),
+    fields: { ...folderId, folder_name: NonEmpty("New name") },
+    // IRIS wants the folder's own id a second time, as parent_node, and refuses the rename without it.
+    request: (input, req) => {
+      if (req.body?.kind === "json")
+        (req.body.value as Record<string, unknown>).parent_node = input.folder_id;
+      return undefined;
     },
     output: DatastoreFolder,
   }),

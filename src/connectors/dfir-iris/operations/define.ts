@@ -15,8 +15,13 @@ export interface IrisOpSpec {
   description: string;
   method: "GET" | "POST";
   path: string;
-  /** How the endpoint takes its case: required (case objects), optional (context only), none. */
-  cid?: "required" | "optional" | "none";
+  /**
+   * How the endpoint takes its case: `required` (case objects); `optional` (server-wide endpoints, which
+   * send the initial case #1 when none is given: IRIS 2.0 answers 404 "Invalid case ID" to a call naming no
+   * case, and IRIS 2.4 ignores it there, as the official client does); `current` (a case endpoint falling
+   * back to the user's current case); `none`.
+   */
+  cid?: "required" | "optional" | "current" | "none";
   fields?: TProperties;
   /** The reply's `data`; omit for actions whose answer is only IRIS's message. */
   output?: TSchema;
@@ -26,13 +31,21 @@ export interface IrisOpSpec {
   response?: (data: unknown, res: HttpResponse, input: Record<string, unknown>) => unknown;
 }
 
+/** The case every IRIS has and none may delete. */
+const INITIAL_CASE = 1;
+
 /** One IRIS endpoint as data: the case goes in `?cid=`, the rest in the body (or the query for GETs). */
 export function irisOp(spec: IrisOpSpec): Operation {
   const properties: TProperties = { ...spec.fields };
   const cid = spec.cid ?? "required";
   if (cid === "required") properties.cid = Cid;
-  else if (cid === "optional") properties.cid = Type.Optional(Cid);
+  else if (cid === "optional" || cid === "current") properties.cid = Type.Optional(Cid);
   const messageOnly = spec.output === undefined;
+  const request = (input: Record<string, unknown>, req: HttpRequest): HttpRequest | undefined => {
+    const built = spec.request?.(input, req) ?? req;
+    if (cid === "optional" && built.query.cid === undefined) built.query.cid = INITIAL_CASE;
+    return built;
+  };
   return defineOperation({
     name: spec.name,
     title: spec.title,
@@ -44,9 +57,7 @@ export function irisOp(spec: IrisOpSpec): Operation {
     query: ["cid"],
     body: spec.body ?? "json",
     check: spec.check as ((input: Static<TSchema>) => void) | undefined,
-    request: spec.request as
-      | ((input: Static<TSchema>, req: HttpRequest) => HttpRequest | undefined)
-      | undefined,
+    request: request as (input: Static<TSchema>, req: HttpRequest) => HttpRequest | undefined,
     response: messageOnly
       ? (_data, res) => ({ message: String((res.body as { message?: unknown }).message ?? "") })
       : (spec.response as
@@ -113,4 +124,22 @@ export function multipartOf(
     else delete value[key];
   }
   return { ...req, body: { kind: "multipart", value: value as Record<string, never> } };
+}
+
+/** A CSV import's text, as IRIS takes it in `{"CSVData": "..."}`. */
+export const CsvData = (columns: string) =>
+  Type.String({ minLength: 1, description: `CSV text; columns ${columns} (the header line is optional)` });
+
+/** What a CSV import answers: IRIS's message (naming every row it refused) and the rows it took. */
+export const ImportResult = Type.Object(
+  {
+    message: Type.String({ description: "IRIS's summary, listing the rows it could not import" }),
+    imported: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: "The rows imported" }),
+  },
+  { additionalProperties: false },
+);
+
+export function importResult(data: unknown, res: HttpResponse): unknown {
+  const message = (res.body as { message?: unknown } | undefined)?.message;
+  return { message: String(message ?? ""), imported: Array.isArray(data) ? data : [] };
 }

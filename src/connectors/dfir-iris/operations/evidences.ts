@@ -1,13 +1,19 @@
 import { Type } from "@sinclair/typebox";
-import { CustomAttributes, Evidence, EvidenceList, Id, NonEmpty, Text } from "../schemas.ts";
+import { CustomAttributes, Evidence, EvidenceList, Id, Text } from "../schemas.ts";
 import { irisOp } from "./define.ts";
 
 const evidenceId = { evidence_id: Id("Evidence ID") };
 const evidenceFields = {
-  filename: NonEmpty("Name of the evidence file"),
-  file_size: Type.Integer({ minimum: 0, description: "Size in bytes" }),
-  file_hash: Type.String({ description: "Hash of the file" }),
-  file_description: Text("Description of the evidence"),
+  filename: Type.String({ minLength: 2, description: "Name of the evidence file" }),
+  file_size: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "Size in bytes" }),
+  ),
+  file_hash: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "Hash of the file, or null" }),
+  ),
+  file_description: Type.Optional(
+    Type.Union([Text("Description"), Type.Null()], { description: "Description" }),
+  ),
   custom_attributes: Type.Optional(CustomAttributes),
 };
 
@@ -42,7 +48,8 @@ export const evidenceOperations = [
   irisOp({
     name: "updateEvidence",
     title: "Update an evidence",
-    description: "Replace the information of an evidence.",
+    description:
+      "Update an evidence: its file name is required every time; other fields left out keep their value.",
     method: "POST",
     path: "/case/evidences/update/{evidence_id}",
     fields: { ...evidenceId, ...evidenceFields },

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { CustomAttributes, Id, Ioc, IocList, NonEmpty, Tags, Text } from "../schemas.ts";
-import { atLeastOne, irisOp } from "./define.ts";
+import { CustomAttributes, Id, Ioc, IocList, NonEmpty, ObjectState, Tags, Text } from "../schemas.ts";
+import { CsvData, ImportResult, importResult, irisOp } from "./define.ts";
 
 const iocId = { ioc_id: Id("IOC ID") };
 
@@ -27,15 +27,15 @@ export const iocOperations = [
     name: "addIoc",
     title: "Add an IOC",
     description:
-      "Add an IOC to the case. Its value must match the type's validation regex; an IOC already known with the same type and value is linked instead of duplicated.",
+      "Add an IOC to the case. Its value must match the type's validation regex; an IOC already known with the same type and value is linked instead of duplicated, and one already on the case is returned as it is (the message says which).",
     method: "POST",
     path: "/case/ioc/add",
     fields: {
       ioc_type_id: Id("IOC type ID"),
       ioc_tlp_id: Id("TLP ID"),
       ioc_value: NonEmpty("Value of the IOC"),
-      ioc_description: Text("Description of the IOC"),
-      ioc_tags: Tags,
+      ioc_description: Type.Optional(Text("Description of the IOC")),
+      ioc_tags: Type.Optional(Tags),
       custom_attributes: Type.Optional(CustomAttributes),
     },
     output: Ioc,
@@ -43,27 +43,39 @@ export const iocOperations = [
   irisOp({
     name: "updateIoc",
     title: "Update an IOC",
-    description: "Update an IOC; only the given fields change.",
+    description:
+      "Update an IOC (in every case it is linked to): IRIS requires its value, type and TLP every time; description, tags and attributes left out keep their value.",
     method: "POST",
     path: "/case/ioc/update/{ioc_id}",
     fields: {
       ...iocId,
-      ioc_value: Type.Optional(NonEmpty("Value of the IOC")),
-      ioc_tlp_id: Type.Optional(Id("TLP ID")),
-      ioc_type_id: Type.Optional(Id("IOC type ID")),
+      ioc_value: NonEmpty("Value of the IOC"),
+      ioc_tlp_id: Id("TLP ID"),
+      ioc_type_id: Id("IOC type ID"),
       ioc_description: Type.Optional(Text("Description")),
       ioc_tags: Type.Optional(Tags),
       custom_attributes: Type.Optional(CustomAttributes),
     },
-    check: atLeastOne(
-      "ioc_value",
-      "ioc_tlp_id",
-      "ioc_type_id",
-      "ioc_description",
-      "ioc_tags",
-      "custom_attributes",
-    ),
     output: Ioc,
+  }),
+  irisOp({
+    name: "getIocsState",
+    title: "Fetch the state of the IOC list",
+    description: "The IOC list's change counter and last update, to see whether it changed.",
+    method: "GET",
+    path: "/case/ioc/state",
+    output: ObjectState,
+  }),
+  irisOp({
+    name: "uploadIocsCsv",
+    title: "Import IOCs from CSV",
+    description:
+      "Add IOCs from CSV text with the columns ioc_value,ioc_type,ioc_description,ioc_tags,ioc_tlp (header optional; types and TLPs by name, tags separated by |). Rows IRIS cannot take are listed in the message; the output holds the rows it imported.",
+    method: "POST",
+    path: "/case/ioc/upload",
+    fields: { CSVData: CsvData("ioc_value,ioc_type,ioc_description,ioc_tags,ioc_tlp") },
+    output: ImportResult,
+    response: importResult,
   }),
   irisOp({
     name: "deleteIoc",

@@ -1,5 +1,15 @@
 import { Type } from "@sinclair/typebox";
-import { AssetType, Id, IocType, Named, NonEmpty, obj, TaskStatus, Text } from "../schemas.ts";
+import {
+  AssetType,
+  Id,
+  IocType,
+  Named,
+  NonEmpty,
+  NullableString,
+  obj,
+  TaskStatus,
+  Text,
+} from "../schemas.ts";
 import { atLeastOne, FileInput, irisOp, multipartOf } from "./define.ts";
 
 const assetTypeId = { asset_type_id: Id("Asset type ID") };
@@ -11,6 +21,20 @@ const iocTypeFields = {
   type_taxonomy: Type.Optional(Text("Taxonomy")),
   type_validation_regex: Type.Optional(Text("Regular expression values must match")),
   type_validation_expect: Type.Optional(Text("What a valid value looks like, shown on errors")),
+};
+const Tlp = obj({ tlp_id: Type.Integer(), tlp_name: Type.String(), tlp_bscolor: Type.String() });
+const Classification = obj({
+  id: Type.Integer(),
+  name: Type.String(),
+  name_expanded: Type.String(),
+  description: Type.String(),
+  creation_date: NullableString,
+});
+const classificationId = { classification_id: Id("Case classification ID") };
+const classificationFields = {
+  name: Type.String({ minLength: 2, description: "Short name, e.g. malicious-code:ransomware" }),
+  name_expanded: Type.String({ minLength: 2, description: "Name shown, e.g. Malicious-Code: Ransomware" }),
+  description: Type.String({ minLength: 2, description: "Description" }),
 };
 const list = (name: string, title: string, path: string, item: ReturnType<typeof obj>, description: string) =>
   irisOp({ name, title, description, method: "GET", path, cid: "optional", output: Type.Array(item) });
@@ -154,19 +178,21 @@ export const referenceOperations = [
     "analysis_status_id",
     Named,
   ),
-  list(
-    "listTlps",
-    "List TLPs",
-    "/manage/tlp/list",
-    obj({ tlp_id: Type.Integer(), tlp_name: Type.String(), tlp_bscolor: Type.String() }),
-    "Traffic Light Protocol levels for IOCs.",
-  ),
+  list("listTlps", "List TLPs", "/manage/tlp/list", Tlp, "Traffic Light Protocol levels for IOCs."),
+  get("getTlp", "Get a TLP", "/manage/tlp/{tlp_id}", "tlp_id", Tlp),
   list(
     "listEventCategories",
     "List event categories",
     "/manage/event-categories/list",
     Named,
     "Timeline event categories (MITRE tactics).",
+  ),
+  get(
+    "getEventCategory",
+    "Get an event category",
+    "/manage/event-categories/{event_category_id}",
+    "event_category_id",
+    Named,
   ),
   list(
     "listCompromiseStatuses",
@@ -180,13 +206,76 @@ export const referenceOperations = [
     "List case outcome statuses",
     "/manage/outcome-status/list",
     obj({ value: Type.Integer(), name: Type.String() }),
-    "Outcomes a case can be closed with.",
+    "Outcomes a case can be closed with (IRIS 2.0 and 2.4 name them differently).",
   ),
   list(
     "listCaseClassifications",
     "List case classifications",
     "/manage/case-classifications/list",
-    obj({ id: Type.Integer(), name: Type.String(), name_expanded: Type.String() }),
+    Classification,
     "Case classifications (MISP taxonomy).",
+  ),
+  get(
+    "getCaseClassification",
+    "Get a case classification",
+    "/manage/case-classifications/{classification_id}",
+    "classification_id",
+    Classification,
+  ),
+  irisOp({
+    name: "addCaseClassification",
+    title: "Add a case classification",
+    description: "Create a case classification; names are unique whatever their case.",
+    method: "POST",
+    path: "/manage/case-classifications/add",
+    cid: "optional",
+    fields: classificationFields,
+    output: Classification,
+  }),
+  irisOp({
+    name: "updateCaseClassification",
+    title: "Update a case classification",
+    description:
+      "Replace a case classification's name, expanded name and description (all three are required).",
+    method: "POST",
+    path: "/manage/case-classifications/update/{classification_id}",
+    cid: "optional",
+    fields: { ...classificationId, ...classificationFields },
+    output: Classification,
+  }),
+  irisOp({
+    name: "deleteCaseClassification",
+    title: "Delete a case classification",
+    description: "Delete a case classification that no case uses.",
+    method: "POST",
+    path: "/manage/case-classifications/delete/{classification_id}",
+    cid: "optional",
+    fields: classificationId,
+  }),
+  list(
+    "listAlertStatuses",
+    "List alert statuses (IRIS 2.4)",
+    "/manage/alert-status/list",
+    obj({ status_id: Type.Integer(), status_name: Type.String(), status_description: Type.String() }),
+    "Statuses of IRIS alerts (IRIS 2.1 and later).",
+  ),
+  get(
+    "getAlertStatus",
+    "Get an alert status (IRIS 2.4)",
+    "/manage/alert-status/{status_id}",
+    "status_id",
+    // IRIS answers an unknown id with an empty object.
+    obj({}),
+  ),
+  list(
+    "listCustomAttributes",
+    "List custom attribute definitions",
+    "/manage/attributes/list",
+    obj({
+      attribute_id: Type.Integer(),
+      attribute_for: Type.String(),
+      attribute_display_name: Type.String(),
+    }),
+    "The custom attributes administrators defined, per kind of object (administrators only).",
   ),
 ];

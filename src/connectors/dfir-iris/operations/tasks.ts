@@ -5,27 +5,28 @@ import {
   GlobalTaskList,
   Id,
   IdList,
-  NonEmpty,
   Tags,
   Task,
   TaskList,
   Text,
 } from "../schemas.ts";
-import { atLeastOne, irisOp } from "./define.ts";
+import { irisOp } from "./define.ts";
 
 const taskId = { task_id: Id("Task ID") };
 const caseTaskFields = {
-  task_assignees_id: Type.Optional(IdList("IDs of the users the task is assigned to")),
   task_description: Type.Optional(Text("Description of the task")),
   task_tags: Type.Optional(Tags),
   custom_attributes: Type.Optional(CustomAttributes),
 };
+const TaskTitle = Type.String({ minLength: 2, description: "Title of the task" });
+const Assignees = (description: string) =>
+  IdList(`${description}; users who may not open the case (or do not exist) are left out, as IRIS does`);
 const globalTaskFields = {
   task_assignee_id: Id("User the task is assigned to"),
   task_status_id: Id("Task status ID"),
-  task_title: Type.String({ minLength: 2, description: "Title of the task" }),
-  task_description: Text("Description of the task"),
-  task_tags: Tags,
+  task_title: TaskTitle,
+  task_description: Type.Optional(Text("Description of the task")),
+  task_tags: Type.Optional(Tags),
 };
 
 /** Tasks of a case, and global tasks that belong to no case. */
@@ -54,8 +55,15 @@ export const taskOperations = [
     method: "POST",
     path: "/case/tasks/add",
     fields: {
-      task_title: NonEmpty("Title of the task"),
+      task_title: TaskTitle,
       task_status_id: Id("Task status ID"),
+      // IRIS refuses a task sent without the list (the pre-1.5 single assignee is gone).
+      task_assignees_id: Type.Optional(
+        Type.Array(Type.Integer({ minimum: 1 }), {
+          default: [],
+          description: "IDs of the assignees (default none); users who may not open the case are left out",
+        }),
+      ),
       ...caseTaskFields,
     },
     output: Task,
@@ -63,16 +71,26 @@ export const taskOperations = [
   irisOp({
     name: "updateTask",
     title: "Update a task",
-    description: "Update a task of the case; only the given fields change.",
+    description:
+      "Replace a task: IRIS requires its title, status and full assignee list every time (fetch it first to keep them); description, tags and attributes left out keep their value.",
     method: "POST",
     path: "/case/tasks/update/{task_id}",
     fields: {
       ...taskId,
-      task_title: Type.Optional(NonEmpty("Title of the task")),
-      task_status_id: Type.Optional(Id("Task status ID")),
+      task_title: TaskTitle,
+      task_status_id: Id("Task status ID"),
+      task_assignees_id: Assignees("IDs of the assignees (the full list)"),
       ...caseTaskFields,
     },
-    check: atLeastOne("task_title", "task_status_id", ...Object.keys(caseTaskFields)),
+    output: Task,
+  }),
+  irisOp({
+    name: "updateTaskStatus",
+    title: "Change the status of a task",
+    description: "Set only the status of a task of the case.",
+    method: "POST",
+    path: "/case/tasks/status/update/{task_id}",
+    fields: { ...taskId, task_status_id: Id("Task status ID") },
     output: Task,
   }),
   irisOp({
@@ -115,7 +133,8 @@ export const taskOperations = [
   irisOp({
     name: "updateGlobalTask",
     title: "Update a global task",
-    description: "Replace the fields of a global task.",
+    description:
+      "Replace a global task: IRIS requires its assignee, status and title every time; description and tags left out keep their value.",
     method: "POST",
     path: "/global/tasks/update/{task_id}",
     cid: "optional",

@@ -1,40 +1,38 @@
 import { Type } from "@sinclair/typebox";
-import {
-  CustomAttributes,
-  Event,
-  Id,
-  IdList,
-  NonEmpty,
-  ObjectState,
-  Tags,
-  Text,
-  Timeline,
-} from "../schemas.ts";
-import { atLeastOne, irisOp } from "./define.ts";
+import type { HttpRequest } from "../../sdk/index.ts";
+import { CustomAttributes, Event, Id, IdList, ObjectState, obj, Tags, Text, Timeline } from "../schemas.ts";
+import { irisOp } from "./define.ts";
 
 const eventId = { event_id: Id("Event ID") };
 const eventFields = {
   event_raw: Type.Optional(Text("Raw data of the event (log line, etc.)")),
   event_source: Type.Optional(Text("Where the event was seen")),
-  event_assets: Type.Optional(IdList("IDs of the case assets involved")),
-  event_iocs: Type.Optional(IdList("IDs of the case IOCs involved")),
   event_in_summary: Type.Optional(Type.Boolean({ description: "Show the event in the summary" })),
   event_in_graph: Type.Optional(Type.Boolean({ description: "Show the event in the graph" })),
-  event_color: Type.Optional(Text("Colour, e.g. #1572E899")),
+  event_color: Type.Optional(Text("Colour, e.g. #1572E899 (IRIS blanks colours it does not offer)")),
   event_sync_iocs_assets: Type.Optional(
     Type.Boolean({ description: "Link the event's IOCs to its assets as well" }),
   ),
   event_tags: Type.Optional(Tags),
-  event_tz: Type.Optional(
-    Type.String({ pattern: "^[+-]\\d{2}:\\d{2}$", description: "Time zone, e.g. +00:00" }),
-  ),
   event_content: Type.Optional(Text("Description of the event")),
+  parent_event_id: Type.Optional(Id("Event this one belongs under (IRIS 2.4)")),
   custom_attributes: Type.Optional(CustomAttributes),
 };
 const EventDate = Type.String({
   pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?$",
   description: "Date of the event, YYYY-MM-DDTHH:MM:SS(.ffffff)",
 });
+const EventTz = Type.String({ pattern: "^[+-]\\d{2}:\\d{2}$", description: "Time zone, e.g. +00:00" });
+const EventTitle = Type.String({ minLength: 2, description: "Title of the event" });
+
+/** IRIS parses event_date with "%Y-%m-%dT%H:%M:%S.%f": the fraction is required, so it is added when missing. */
+function withFraction(_input: Record<string, unknown>, req: HttpRequest): HttpRequest | undefined {
+  if (req.body?.kind !== "json") return undefined;
+  const body = req.body.value as Record<string, unknown>;
+  if (typeof body.event_date === "string" && !body.event_date.includes("."))
+    body.event_date = `${body.event_date}.000000`;
+  return undefined;
+}
 const CategoryId = Id("Event category ID");
 
 /** Filter fields of the advanced timeline filter; values in a list are ORed, fields are ANDed. */
@@ -97,31 +95,74 @@ export const timelineOperations = [
   irisOp({
     name: "addTimelineEvent",
     title: "Create a timeline event",
-    description: "Create a new event in the timeline, linked to assets and IOCs of the case.",
+    description:
+      "Create a new event in the timeline, linked to assets and IOCs of the case (ids of other cases are left out).",
     method: "POST",
     path: "/case/timeline/events/add",
     fields: {
-      event_title: NonEmpty("Title of the event"),
+      event_title: EventTitle,
       event_date: EventDate,
       event_category_id: CategoryId,
+      event_tz: Type.Optional(
+        Type.String({
+          pattern: EventTz.pattern,
+          default: "+00:00",
+          description: "Time zone (default +00:00)",
+        }),
+      ),
+      event_assets: Type.Optional(
+        Type.Array(Type.Integer({ minimum: 1 }), {
+          default: [],
+          description: "IDs of the case assets involved",
+        }),
+      ),
+      event_iocs: Type.Optional(
+        Type.Array(Type.Integer({ minimum: 1 }), {
+          default: [],
+          description: "IDs of the case IOCs involved",
+        }),
+      ),
       ...eventFields,
     },
+    request: withFraction,
     output: Event,
   }),
   irisOp({
     name: "updateTimelineEvent",
     title: "Update a timeline event",
-    description: "Update an event of the timeline; only the given fields change.",
+    description:
+      "Replace an event of the timeline: IRIS requires its title, date, zone, category, assets and IOCs every time (fetch it first to keep them); optional fields left out keep their value.",
     method: "POST",
     path: "/case/timeline/events/update/{event_id}",
     fields: {
       ...eventId,
-      event_title: Type.Optional(NonEmpty("Title of the event")),
-      event_date: Type.Optional(EventDate),
-      event_category_id: Type.Optional(CategoryId),
+      event_title: EventTitle,
+      event_date: EventDate,
+      event_tz: EventTz,
+      event_category_id: CategoryId,
+      event_assets: IdList("IDs of the case assets involved (the full list)"),
+      event_iocs: IdList("IDs of the case IOCs involved (the full list)"),
       ...eventFields,
     },
-    check: atLeastOne("event_title", "event_date", "event_category_id", ...Object.keys(eventFields)),
+    request: withFraction,
+    output: Event,
+  }),
+  irisOp({
+    name: "flagTimelineEvent",
+    title: "Flag or unflag a timeline event",
+    description: "Toggle the flag of an event; the message says which way it went.",
+    method: "GET",
+    path: "/case/timeline/events/flag/{event_id}",
+    fields: eventId,
+    output: obj({ event_id: Type.Integer(), event_is_flagged: Type.Boolean() }),
+  }),
+  irisOp({
+    name: "duplicateTimelineEvent",
+    title: "Duplicate a timeline event",
+    description: "Copy an event with its category, assets and IOCs; its title gets a [DUPLICATED] prefix.",
+    method: "GET",
+    path: "/case/timeline/events/duplicate/{event_id}",
+    fields: eventId,
     output: Event,
   }),
   irisOp({

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { Group, Id, IdList, NonEmpty, Text, User, UserDetails, UserRow } from "../schemas.ts";
+import { ValidationError } from "../../sdk/index.ts";
+import { Group, Id, IdList, NonEmpty, obj, Text, User, UserDetails, UserRow } from "../schemas.ts";
 import { atLeastOne, irisOp } from "./define.ts";
 
 const userId = { user_id: Id("User ID") };
@@ -30,6 +31,57 @@ export const userOperations = [
     output: Type.Array(UserRow),
   }),
   irisOp({
+    name: "listUsersRestricted",
+    title: "List users (any user)",
+    description: "Every user's id, login, name and whether active: the view any user may have.",
+    method: "GET",
+    path: "/manage/users/restricted/list",
+    cid: "optional",
+    output: Type.Array(obj({ user_id: Type.Integer(), user_login: Type.String(), user_name: Type.String() })),
+  }),
+  irisOp({
+    name: "lookupUserById",
+    title: "Look a user up by id (any user)",
+    description: "The login and name of a user, by id.",
+    method: "GET",
+    path: "/manage/users/lookup/id/{user_id}",
+    cid: "optional",
+    fields: userId,
+    output: obj({ user_id: Type.Integer(), user_login: Type.String(), user_name: Type.String() }),
+  }),
+  irisOp({
+    name: "lookupUserByLogin",
+    title: "Look a user up by login (any user)",
+    description:
+      "A user's id, name, e-mail and whether active, by login; an unknown login is IRIS's \"Invalid login\".",
+    method: "GET",
+    path: "/manage/users/lookup/login/{login}",
+    cid: "optional",
+    fields: { login: NonEmpty("Login of the user") },
+    output: UserRow,
+  }),
+  irisOp({
+    name: "activateUser",
+    title: "Activate a user",
+    description: "Let a deactivated user sign in and use the API again.",
+    method: "GET",
+    path: "/manage/users/activate/{user_id}",
+    cid: "optional",
+    fields: userId,
+    output: User,
+  }),
+  irisOp({
+    name: "deactivateUser",
+    title: "Deactivate a user",
+    description:
+      "Stop a user from signing in or using the API (one cannot deactivate oneself); a user must be deactivated before deletion.",
+    method: "GET",
+    path: "/manage/users/deactivate/{user_id}",
+    cid: "optional",
+    fields: userId,
+    output: User,
+  }),
+  irisOp({
     name: "getUser",
     title: "Get a user",
     description: "A user with groups, case access, organisations and effective permissions.",
@@ -51,6 +103,12 @@ export const userOperations = [
       user_login: NonEmpty("Login (unique)"),
       user_email: NonEmpty("E-mail (unique)"),
       user_password: Type.String({ minLength: 1, description: "Password (IRIS policy applies)" }),
+    },
+    // IRIS answers with the new user's API key: a secret, so it never reaches run records or logs.
+    response: (data) => {
+      if (data === null || typeof data !== "object") return data;
+      const { user_api_key: _secret, ...user } = data as Record<string, unknown>;
+      return user;
     },
     output: User,
   }),
@@ -74,7 +132,8 @@ export const userOperations = [
   irisOp({
     name: "deleteUser",
     title: "Delete a user",
-    description: "Delete a user who never did anything; active users are refused.",
+    description:
+      'Delete a deactivated user whose work nothing references (IRIS refuses both others as "Cannot delete active user").',
     method: "POST",
     path: "/manage/users/delete/{user_id}",
     cid: "optional",
@@ -108,6 +167,16 @@ export const userOperations = [
     path: "/manage/users/{user_id}/cases-access/delete",
     cid: "optional",
     fields: { ...userId, cases: IdList("IDs of the cases") },
+    output: UserDetails,
+  }),
+  irisOp({
+    name: "deleteUserCaseAccess",
+    title: "Remove one case access from a user",
+    description: "Remove a user's own access entry on one case (its groups' access stays).",
+    method: "POST",
+    path: "/manage/users/{user_id}/case-access/delete",
+    cid: "optional",
+    fields: { ...userId, case: Id("ID of the case") },
     output: UserDetails,
   }),
   irisOp({
@@ -181,15 +250,24 @@ export const userOperations = [
   irisOp({
     name: "updateGroupCasesAccess",
     title: "Set the case access of a group",
-    description: "Give a group's members an access level on cases; auto-follow grants it on new cases too.",
+    description:
+      "Give a group's members an access level on the listed cases (and stop following new ones), or with auto_follow_cases on every case, present and future.",
     method: "POST",
     path: "/manage/groups/{group_id}/cases-access/update",
     cid: "optional",
     fields: {
       ...groupId,
       access_level: AccessLevel,
-      cases_list: IdList("IDs of the cases"),
-      auto_follow_cases: Type.Boolean({ description: "Also grant this level on every future case" }),
+      cases_list: Type.Optional(IdList("IDs of the cases (required unless auto_follow_cases)")),
+      auto_follow_cases: Type.Optional(
+        Type.Boolean({ description: "Grant this level on every case, and on every future one" }),
+      ),
+    },
+    check: (input) => {
+      if (input.auto_follow_cases !== true && input.cases_list === undefined)
+        throw new ValidationError("cases_list is required unless auto_follow_cases is true", {
+          field: "cases_list",
+        });
     },
     output: GroupDetails,
   }),

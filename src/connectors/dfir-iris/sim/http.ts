@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IrisProfile } from "./profile.ts";
 import { ACCESS, PERMISSIONS, type PermissionName } from "./reference-data.ts";
 import type { IrisState, SimCase, SimUser } from "./state.ts";
 
@@ -25,12 +26,16 @@ export interface UploadedFile {
 
 export interface Ctx {
   user: SimUser;
+  /** The IRIS release being modelled. */
+  profile: IrisProfile;
   /** The case the call works on (case-scoped routes), else the cid given, if any. */
   caseId: number;
   case: SimCase | undefined;
   params: Record<string, string>;
   query: Record<string, string>;
   body: Record<string, unknown>;
+  /** Whether the request said its body is JSON. */
+  json: boolean;
   files: Record<string, UploadedFile>;
   /** Integer path parameter. */
   id(name: string): number;
@@ -40,20 +45,23 @@ export type Answer = { data?: unknown; message?: string } | { raw: Buffer; type:
 
 export type Access =
   | { case: "read" | "write" }
-  | { permission?: PermissionName /** the route may be called without cid */; cidless?: boolean };
+  | { permission?: PermissionName }
+  /** An endpoint IRIS retired: it answers before authenticating anyone. */
+  | { gone: true };
 
 export type Handler = (ctx: Ctx) => Answer | Promise<Answer>;
 export type Route = (method: "GET" | "POST", url: string, access: Access, handler: Handler) => void;
 
 /** Flask-style `<int:x>` paths as Fastify's `:x`. */
-export function routeFactory(app: FastifyInstance, state: () => IrisState): Route {
+export function routeFactory(app: FastifyInstance, state: () => IrisState, profile: IrisProfile): Route {
   return (method, url, access, handler) => {
     app.route({
       method,
       url,
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         try {
-          const ctx = await contextOf(req, state(), access);
+          // A retired endpoint's handler only throws its 410; it reads nothing of the request.
+          const ctx = "gone" in access ? ({} as Ctx) : await contextOf(req, state(), access, profile);
           const answer = await handler(ctx);
           if ("raw" in answer) {
             return reply
@@ -87,7 +95,12 @@ function authenticate(req: FastifyRequest, state: IrisState): SimUser {
   return user;
 }
 
-async function contextOf(req: FastifyRequest, state: IrisState, access: Access): Promise<Ctx> {
+async function contextOf(
+  req: FastifyRequest,
+  state: IrisState,
+  access: Access,
+  profile: IrisProfile,
+): Promise<Ctx> {
   const user = authenticate(req, state);
   const query = { ...(req.query as Record<string, string>) };
   let body: Record<string, unknown> = {};
@@ -113,36 +126,47 @@ async function contextOf(req: FastifyRequest, state: IrisState, access: Access):
   }
   // IRIS takes the case from ?cid=, else from the body (popping it), else the user's current case.
   const bodyCid = body.cid;
+  const json = !req.isMultipart() && String(req.headers["content-type"] ?? "").includes("json");
+  const jsonWithContent = json && (req.method === "GET" || Object.keys(body).length > 0);
   delete body.cid;
   const rawCid = query.cid ?? (bodyCid === undefined || bodyCid === null ? undefined : String(bodyCid));
+  // IRIS 2.0 falls back to the current case only when the request claims JSON (a GET with the header, a
+  // POST with a non-empty object): any other call naming no case gets 404 "Invalid case ID", server-wide
+  // endpoints included. IRIS 2.4 always falls back.
+  if (profile.version === "2.0" && rawCid === undefined && !jsonWithContent)
+    throw new IrisError(404, "Invalid case ID");
   const params = req.params as Record<string, string>;
   const id = (name: string) => {
     const value = Number(params[name]);
     if (!Number.isInteger(value)) throw new IrisError(404, "Not found");
     return value;
   };
+  const base = { user, profile, params, query, body, json, files, id };
   if ("case" in access) {
     const caseId = rawCid === undefined ? user.ctx_case : Number(rawCid);
-    const found = Number.isInteger(caseId) ? state.cases.get(caseId) : undefined;
-    if (!found) throw new IrisError(404, "Invalid case ID");
-    const level = state.accessLevel(user.id, caseId);
+    // Access is checked before existence: nobody has access to a case that does not exist.
+    const level = Number.isInteger(caseId) ? state.accessLevel(user.id, caseId) : 0;
     const allowed = access.case === "read" ? level >= ACCESS.read_only : level >= ACCESS.full_access;
-    if (!allowed)
-      throw new IrisError(403, "Permission denied", {
-        user_id: user.id,
-        case_id: caseId,
-        error_uuid: state.uuid(),
-      });
-    return { user, caseId, case: found, params, query, body, files, id };
+    if (!allowed) throw accessDenied(state, user, caseId);
+    const found = state.cases.get(caseId);
+    if (!found) throw new IrisError(404, "Invalid case ID");
+    return { ...base, caseId, case: found };
   }
-  let caseId = user.ctx_case;
-  if (rawCid !== undefined) {
-    caseId = Number(rawCid);
-    if (!Number.isInteger(caseId) || !state.cases.has(caseId)) throw new IrisError(404, "Invalid case ID");
-  }
-  if (access.permission && (state.permissions(user.id) & PERMISSIONS[access.permission]) === 0)
+  // Server-wide endpoints ignore the case they are given.
+  const caseId = rawCid !== undefined && Number.isInteger(Number(rawCid)) ? Number(rawCid) : user.ctx_case;
+  const needed = "permission" in access ? access.permission : undefined;
+  if (needed && (state.permissions(user.id) & PERMISSIONS[needed]) === 0)
     throw new IrisError(403, "Permission denied");
-  return { user, caseId, case: state.cases.get(caseId), params, query, body, files, id };
+  return { ...base, caseId, case: state.cases.get(caseId) };
+}
+
+/** IRIS's 403 for a case the user may not reach (or that does not exist), with its trace id. */
+export function accessDenied(state: IrisState, user: SimUser, caseId: unknown): IrisError {
+  return new IrisError(403, "Permission denied", {
+    user_id: user.id,
+    case_id: caseId,
+    error_uuid: state.uuid(),
+  });
 }
 
 type FieldKind = "string" | "int" | "bool" | "intList" | "dict" | "list" | "any";

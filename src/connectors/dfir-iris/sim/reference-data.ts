@@ -21,8 +21,8 @@ export const ANALYST_PERMISSIONS =
   PERMISSIONS.standard_user |
   PERMISSIONS.alerts_read |
   PERMISSIONS.alerts_write |
+  PERMISSIONS.search_across_cases |
   PERMISSIONS.customers_read |
-  PERMISSIONS.case_templates_read |
   PERMISSIONS.activities_read;
 
 /** Case access levels (a bit each). */
@@ -123,6 +123,43 @@ export const TASK_STATUSES: Array<[name: string, bscolor: string]> = [
   ["Canceled", "muted"],
 ];
 
+/** Case states, by id (Open is 3, Closed 9). */
+export const CASE_STATES = [
+  "Unspecified",
+  "In progress",
+  "Open",
+  "Containment",
+  "Eradication",
+  "Recovery",
+  "Post-Incident",
+  "Reporting",
+  "Closed",
+];
+
+/** Alert statuses (IRIS 2.4), by id, with their descriptions. */
+export const ALERT_STATUSES: Array<[name: string, description: string]> = [
+  ["Unspecified", "Unspecified"],
+  ["New", "Alert is new and unassigned"],
+  ["Assigned", "Alert is assigned to a user and pending investigation"],
+  ["In progress", "Alert is being investigated"],
+  ["Pending", "Alert is in a pending state"],
+  ["Closed", "Alert closed, no action taken"],
+  ["Merged", "Alert merged into an existing case"],
+  ["Escalated", "Alert converted to a new case"],
+];
+
+/** The objects custom attributes are defined for, with the names IRIS shows. */
+export const ATTRIBUTE_OBJECTS: Array<[attributeFor: string, displayName: string]> = [
+  ["ioc", "IOC"],
+  ["event", "Events"],
+  ["asset", "Assets"],
+  ["task", "Tasks"],
+  ["note", "Notes"],
+  ["evidence", "Evidences"],
+  ["case", "Cases"],
+  ["client", "Customers"],
+];
+
 export const ANALYSIS_STATUSES = ["Unspecified", "To be done", "Started", "Pending", "Canceled", "Done"];
 
 export const EVENT_CATEGORIES = [
@@ -150,14 +187,22 @@ export const COMPROMISE_STATUSES: Array<[value: number, name: string]> = [
   [3, "Unknown"],
 ];
 
-export const OUTCOME_STATUSES: Array<[value: number, name: string]> = [
-  [0, "Unknown"],
-  [1, "False Positive"],
-  [2, "True Positive With Impact"],
-  [3, "Not Applicable"],
-  [4, "True Positive Without Impact"],
-  [5, "Legitimate"],
-];
+/** Case outcome statuses: IRIS names them from its enum, so they differ between 2.0 and 2.4. */
+export const OUTCOME_STATUSES: Record<"2.0" | "2.4", Array<[value: number, name: string]>> = {
+  "2.4": [
+    [0, "Unknown"],
+    [1, "False positive"],
+    [2, "True positive with impact"],
+    [3, "Not applicable"],
+    [4, "True positive without impact"],
+  ],
+  "2.0": [
+    [0, "Other"],
+    [1, "False positive"],
+    [2, "True positive"],
+    [3, "Not applicable"],
+  ],
+};
 
 /** MISP classification taxonomy entries IRIS ships as case classifications (the common part). */
 export const CASE_CLASSIFICATIONS: Array<[name: string, expanded: string, description: string]> = [

@@ -1,5 +1,12 @@
-import { assign, type Ctx, dataError, fieldError, IrisError, load, type Route } from "./http.ts";
-import { ANALYSIS_STATUSES, COMPROMISE_STATUSES, EVENT_CATEGORIES, TASK_STATUSES } from "./reference-data.ts";
+import { csvRows, importMessage } from "./csv.ts";
+import { assign, type Ctx, fieldError, IrisError, load, type Route } from "./http.ts";
+import {
+  ANALYSIS_STATUSES,
+  EVENT_CATEGORIES,
+  OUTCOME_STATUSES,
+  TASK_STATUSES,
+  TLPS,
+} from "./reference-data.ts";
 import {
   type CommentTarget,
   type IrisState,
@@ -7,6 +14,7 @@ import {
   rfc1123,
   type SimAsset,
   type SimEvent,
+  type SimEvidence,
   type SimIoc,
   type SimTask,
 } from "./state.ts";
@@ -14,14 +22,12 @@ import {
   assetRow,
   assetView,
   commentView,
+  eventModel,
   eventRow,
   eventView,
   evidenceView,
-  groupView,
   iocRow,
   iocView,
-  noteRow,
-  noteView,
   taskView,
 } from "./views.ts";
 
@@ -55,53 +61,55 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
     return { message: "Log saved", data: { ...a, case: null, user: null } };
   });
 
+  route("POST", "/case/update-status", WRITE, (ctx) => {
+    const status = ctx.body.status_id;
+    if (status === undefined || status === null) throw new IrisError(400, "Invalid status. Expected int");
+    const value = Number(status);
+    if (!Number.isInteger(value) || !OUTCOME_STATUSES[S().profile.version].some(([v]) => v === value))
+      throw new IrisError(400, "Invalid status");
+    ctx.case!.status_id = value;
+    return { message: "Case status updated", data: value };
+  });
+
   // Assets ------------------------------------------------------------------
+  const v20 = S().profile.version === "2.0";
   const assetRules = {
-    asset_name: { kind: "string", min: 1 },
+    asset_name: { kind: "string", required: true, min: v20 ? 2 : undefined },
     asset_type_id: { kind: "int" },
     asset_description: { kind: "string", nullable: true },
     asset_domain: { kind: "string", nullable: true },
     asset_ip: { kind: "string", nullable: true },
     asset_info: { kind: "string", nullable: true },
     asset_compromise_status_id: { kind: "int", nullable: true },
-    analysis_status_id: { kind: "int" },
+    analysis_status_id: { kind: "int", nullable: true },
     asset_tags: { kind: "string", nullable: true },
-    ioc_links: { kind: "intList", nullable: true },
+    ioc_links: { kind: "intList" },
     custom_attributes: { kind: "dict", nullable: true },
   } as const;
-  const checkAsset = (f: Record<string, unknown>, ctx: Ctx) => {
-    const errors: Record<string, string[]> = {};
-    if (f.asset_type_id !== undefined && !S().assetTypes.has(f.asset_type_id as number))
-      errors.asset_type_id = ["Invalid asset type ID"];
-    if (f.analysis_status_id !== undefined && !ANALYSIS_STATUSES[(f.analysis_status_id as number) - 1])
-      errors.analysis_status_id = ["Invalid analysis status ID"];
-    if (
-      f.asset_compromise_status_id !== undefined &&
-      f.asset_compromise_status_id !== null &&
-      !COMPROMISE_STATUSES.some(([v]) => v === f.asset_compromise_status_id)
-    )
-      errors.asset_compromise_status_id = ["Invalid compromise status"];
-    for (const id of (f.ioc_links as number[] | null | undefined) ?? [])
-      if (!S().iocs.get(id)?.cases.has(ctx.caseId)) errors.ioc_links = [`IOC ${id} is not in this case`];
-    if (Object.keys(errors).length) throw dataError(errors);
+  const ASSET_COLUMNS = Object.keys(assetRules).filter((k) => k !== "ioc_links");
+  // The schema's pre-load hook, which IRIS runs before any field rule: the first problem is the only one.
+  const assetPreload = (body: Record<string, unknown>) => {
+    const type = body.asset_type_id;
+    if (!v20 && (type === undefined || type === null))
+      throw fieldError("asset_type_id", "Invalid data - non null expected");
+    if (!v20 && !Number.isInteger(type)) throw fieldError("asset_type_id", "Invalid data type");
+    if (!S().assetTypes.has(Number(type))) throw fieldError("asset_type_id", "Invalid asset type ID");
+    const status = body.analysis_status_id;
+    if (!v20 && status !== undefined && status !== null && !Number.isInteger(status))
+      throw fieldError("analysis_status_id", "Invalid data type");
+    // IRIS 2.0 requires a known status; 2.4 checks one only when given.
+    if ((v20 || status) && !ANALYSIS_STATUSES[Number(status) - 1])
+      throw fieldError("analysis_status_id", "Invalid analysis status ID");
+  };
+  // Links to IOCs that do not exist fail after the asset is saved, as in IRIS (links stay as they were).
+  const linkIocs = (asset: SimAsset, ids: number[] | undefined) => {
+    if (ids === undefined) return;
+    if (ids.some((id) => !S().iocs.has(id)))
+      throw new IrisError(400, "Encountered errors while linking IOC. Asset has still been updated.");
+    asset.iocs = new Set(ids);
   };
   const getAsset = (ctx: Ctx) => inCase(S().assets.get(ctx.id("asset_id")), (a) => a.case_id, ctx, "asset");
-
-  route("GET", "/case/assets/list", READ, (ctx) => ({
-    data: {
-      assets: [...S().assets.values()].filter((a) => a.case_id === ctx.caseId).map((a) => assetRow(S(), a)),
-      state: S().objectState(ctx.caseId, "assets"),
-    },
-  }));
-  route("GET", "/case/assets/state", READ, (ctx) => ({ data: S().objectState(ctx.caseId, "assets") }));
-  route("GET", "/case/assets/:asset_id", READ, (ctx) => ({ data: assetView(S(), getAsset(ctx)) }));
-  route("POST", "/case/assets/add", WRITE, (ctx) => {
-    const f = load(ctx.body, {
-      ...assetRules,
-      asset_name: { kind: "string", min: 1, required: true },
-      asset_type_id: { kind: "int", required: true },
-    });
-    checkAsset(f, ctx);
+  const createAsset = (ctx: Ctx, f: Record<string, unknown>): SimAsset => {
     const s = S();
     const now = isoNow();
     const asset: SimAsset = {
@@ -109,51 +117,113 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       asset_uuid: s.uuid(),
       case_id: ctx.caseId,
       asset_name: "",
-      asset_description: "",
-      asset_domain: "",
-      asset_ip: "",
-      asset_info: "",
-      asset_compromise_status_id: 0,
+      asset_description: null,
+      asset_domain: null,
+      asset_ip: null,
+      asset_info: null,
+      asset_compromise_status_id: null,
       asset_type_id: 0,
-      asset_tags: "",
-      analysis_status_id: 1,
-      custom_attributes: {},
+      asset_tags: null,
+      analysis_status_id: null,
+      custom_attributes: null,
       date_added: now,
       date_update: now,
       user_id: ctx.user.id,
-      iocs: new Set((f.ioc_links as number[] | undefined) ?? []),
+      iocs: new Set(),
       modification_history: s.history(ctx.user, "created"),
     };
-    if (
-      [...s.assets.values()].some(
-        (a) =>
-          a.case_id === ctx.caseId && a.asset_name === f.asset_name && a.asset_type_id === f.asset_type_id,
-      )
-    )
-      throw new IrisError(400, "Asset with same value and type already exists");
-    assign(
-      asset,
-      f,
-      Object.keys(assetRules).filter((k) => k !== "ioc_links"),
-    );
+    assign(asset, f, ASSET_COLUMNS);
     s.assets.set(asset.asset_id, asset);
     s.touch(ctx.caseId, "assets");
     s.log(ctx.caseId, ctx.user.id, `added asset "${asset.asset_name}"`);
-    return { message: "Asset added", data: assetView(s, asset) };
+    return asset;
+  };
+
+  route("GET", "/case/assets/list", READ, (ctx) => ({
+    data: {
+      // IRIS joins each asset to its analysis status: an asset without one is not listed.
+      assets: [...S().assets.values()]
+        .filter((a) => a.case_id === ctx.caseId && a.analysis_status_id !== null)
+        .map((a) => assetRow(S(), a)),
+      state: S().objectState(ctx.caseId, "assets"),
+    },
+  }));
+  route("GET", "/case/assets/state", READ, (ctx) => ({ data: S().objectState(ctx.caseId, "assets") }));
+  route("GET", "/case/assets/:asset_id", READ, (ctx) => {
+    const asset = getAsset(ctx);
+    const linked = [...asset.iocs].flatMap((id) => {
+      const i = S().iocs.get(id);
+      if (!i) return [];
+      const { ioc_id, ioc_value, ioc_tags, ioc_type_id, ioc_description, ioc_tlp_id } = i;
+      const type_name = S().iocTypes.get(ioc_type_id)?.type_name ?? "";
+      return [{ ioc_id, ioc_value, ioc_tags, ioc_type_id, type_name, ioc_description, ioc_tlp_id }];
+    });
+    return { data: { ...assetView(S(), asset), linked_ioc: linked } };
+  });
+  route("POST", "/case/assets/add", WRITE, (ctx) => {
+    assetPreload(ctx.body);
+    const f = load(ctx.body, assetRules);
+    const asset = createAsset(ctx, f);
+    const links = f.ioc_links as number[] | undefined;
+    if (links?.length) linkIocs(asset, links);
+    return { message: "Asset added", data: assetView(S(), asset) };
+  });
+  route("POST", "/case/assets/upload", WRITE, (ctx) => {
+    const headers = [
+      "asset_name",
+      "asset_type_name",
+      "asset_description",
+      "asset_ip",
+      "asset_domain",
+      "asset_tags",
+    ];
+    const rows = csvRows(ctx.body.CSVData, headers);
+    const errors: string[] = [];
+    const imported: Array<Record<string, unknown>> = [];
+    for (const [index, row] of rows.entries()) {
+      const missing = headers.filter((h) => row[h] === undefined);
+      if (missing.length) {
+        for (const h of missing) errors.push(`${h} is missing for row ${index}`);
+        continue;
+      }
+      if (!row.asset_name) {
+        errors.push(`Empty asset name for row ${index}`);
+        continue;
+      }
+      if (!row.asset_type_name) {
+        errors.push(`Empty asset type for row ${index}`);
+        continue;
+      }
+      const type = [...S().assetTypes.values()].find(
+        (t) => t.asset_name.toLowerCase() === String(row.asset_type_name).toLowerCase(),
+      );
+      if (!type) {
+        errors.push(`${row.asset_name} (invalid asset type: ${row.asset_type_name}) for row ${index}`);
+        continue;
+      }
+      const fields = {
+        asset_name: row.asset_name,
+        asset_description: row.asset_description,
+        asset_ip: row.asset_ip,
+        asset_domain: row.asset_domain,
+        asset_tags: String(row.asset_tags).replaceAll("|", ","),
+        asset_type_id: type.asset_id,
+        analysis_status_id: 1,
+      };
+      createAsset(ctx, fields);
+      imported.push(fields);
+    }
+    return { message: importMessage(errors), data: imported };
   });
   route("POST", "/case/assets/update/:asset_id", WRITE, (ctx) => {
     const asset = getAsset(ctx);
+    assetPreload(ctx.body);
     const f = load(ctx.body, assetRules);
-    checkAsset(f, ctx);
-    assign(
-      asset,
-      f,
-      Object.keys(assetRules).filter((k) => k !== "ioc_links"),
-    );
-    if (f.ioc_links !== undefined) asset.iocs = new Set((f.ioc_links as number[] | null) ?? []);
+    assign(asset, f, ASSET_COLUMNS);
     asset.date_update = isoNow();
     asset.modification_history = S().history(ctx.user, "updated", asset.modification_history);
     S().touch(ctx.caseId, "assets");
+    linkIocs(asset, f.ioc_links as number[] | undefined);
     return { message: `Updated asset ${asset.asset_name}`, data: assetView(S(), asset) };
   });
   route("POST", "/case/assets/delete/:asset_id", WRITE, (ctx) => {
@@ -163,7 +233,7 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
     for (const e of s.events.values()) e.assets.delete(asset.asset_id);
     s.dropComments("assets", asset.asset_id);
     s.touch(ctx.caseId, "assets");
-    s.log(ctx.caseId, ctx.user.id, `removed asset "${asset.asset_name}"`);
+    s.log(ctx.caseId, ctx.user.id, `removed asset ID ${asset.asset_name}`);
     return { message: "Deleted" };
   });
 
@@ -171,29 +241,67 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   const iocRules = {
     ioc_type_id: { kind: "int" },
     ioc_tlp_id: { kind: "int" },
-    ioc_value: { kind: "string", min: 1 },
+    ioc_value: { kind: "string", min: 1, required: true },
     ioc_description: { kind: "string", nullable: true },
     ioc_tags: { kind: "string", nullable: true },
     custom_attributes: { kind: "dict", nullable: true },
   } as const;
-  const checkIoc = (f: Record<string, unknown>, current?: SimIoc) => {
+  // The schema's pre-load hook: type and TLP must be known and the value must match the type's regex.
+  const iocPreload = (body: Record<string, unknown>) => {
     const s = S();
-    const typeId = (f.ioc_type_id ?? current?.ioc_type_id) as number;
-    const type = s.iocTypes.get(typeId);
+    for (const field of ["ioc_type_id", "ioc_tlp_id"])
+      if (!v20 && (body[field] === undefined || body[field] === null))
+        throw fieldError(field, "Invalid data - non null expected");
+      else if (!v20 && !Number.isInteger(body[field])) throw fieldError(field, "Invalid data type");
+    const type = s.iocTypes.get(Number(body.ioc_type_id));
     if (!type) throw fieldError("ioc_type_id", "Invalid ioc type ID");
-    if (f.ioc_tlp_id !== undefined && !((f.ioc_tlp_id as number) >= 1 && (f.ioc_tlp_id as number) <= 5))
-      throw fieldError("ioc_tlp_id", "Invalid TLP ID");
-    const value = (f.ioc_value ?? current?.ioc_value) as string;
-    if (type.type_validation_regex && !new RegExp(`^(?:${type.type_validation_regex})$`, "i").test(value))
+    if (!TLPS[Number(body.ioc_tlp_id) - 1]) throw fieldError("ioc_tlp_id", "Invalid TLP ID");
+    const value = body.ioc_value;
+    // IRIS names the field ioc_ioc_value here.
+    if (
+      type.type_validation_regex &&
+      !new RegExp(`^(?:${type.type_validation_regex})$`, "is").test(String(value))
+    )
       throw fieldError(
-        "ioc_value",
+        "ioc_ioc_value",
         `The input doesn't match the expected format (expected: ${type.type_validation_expect ?? type.type_validation_regex})`,
       );
   };
-  const getIoc = (ctx: Ctx) => {
+  const getIoc = (ctx: Ctx, message = "Invalid IOC ID for this case") => {
     const ioc = S().iocs.get(ctx.id("ioc_id"));
-    if (!ioc?.cases.has(ctx.caseId)) throw new IrisError(400, "Invalid IOC ID for this case");
+    if (!ioc?.cases.has(ctx.caseId)) throw new IrisError(400, message);
     return ioc;
+  };
+  /** Adds an IOC, or links the known one with the same type and value: IRIS's three answers. */
+  const addIoc = (
+    ctx: Ctx,
+    f: Record<string, unknown>,
+  ): { ioc: SimIoc; message: string; linked: boolean } => {
+    const s = S();
+    const existing = [...s.iocs.values()].find(
+      (i) => i.ioc_type_id === f.ioc_type_id && i.ioc_value === f.ioc_value,
+    );
+    if (existing?.cases.has(ctx.caseId))
+      return { ioc: existing, message: "IOC already exists and linked to this case", linked: true };
+    const ioc: SimIoc = existing ?? {
+      ioc_id: s.nextId("ioc"),
+      ioc_uuid: s.uuid(),
+      ioc_value: "",
+      ioc_type_id: 0,
+      ioc_description: null,
+      ioc_tags: null,
+      ioc_tlp_id: 2,
+      user_id: ctx.user.id,
+      custom_attributes: null,
+      cases: new Set(),
+    };
+    if (!existing) assign(ioc, f, Object.keys(iocRules));
+    ioc.cases.add(ctx.caseId);
+    s.iocs.set(ioc.ioc_id, ioc);
+    s.touch(ctx.caseId, "ioc");
+    s.log(ctx.caseId, ctx.user.id, `added ioc "${ioc.ioc_value}"`);
+    const message = existing ? "IOC already existed in DB. Updated with info on DB." : "IOC added";
+    return { ioc, message, linked: false };
   };
   route("GET", "/case/ioc/list", READ, (ctx) => ({
     data: {
@@ -206,192 +314,71 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   route("GET", "/case/ioc/state", READ, (ctx) => ({ data: S().objectState(ctx.caseId, "ioc") }));
   route("GET", "/case/ioc/:ioc_id", READ, (ctx) => ({ data: iocView(S(), getIoc(ctx)) }));
   route("POST", "/case/ioc/add", WRITE, (ctx) => {
-    const f = load(ctx.body, {
-      ...iocRules,
-      ioc_type_id: { kind: "int", required: true },
-      ioc_tlp_id: { kind: "int", required: true },
-      ioc_value: { kind: "string", min: 1, required: true },
-      ioc_description: { kind: "string", required: true, nullable: true },
-      ioc_tags: { kind: "string", required: true, nullable: true },
-    });
-    checkIoc(f);
-    const s = S();
-    const existing = [...s.iocs.values()].find(
-      (i) => i.ioc_type_id === f.ioc_type_id && i.ioc_value === f.ioc_value,
-    );
-    if (existing?.cases.has(ctx.caseId))
-      throw new IrisError(400, "IOC already exists and linked to this case");
-    const ioc: SimIoc = existing ?? {
-      ioc_id: s.nextId("ioc"),
-      ioc_uuid: s.uuid(),
-      ioc_value: "",
-      ioc_type_id: 0,
-      ioc_description: "",
-      ioc_tags: "",
-      ioc_tlp_id: 2,
-      user_id: ctx.user.id,
-      custom_attributes: {},
-      cases: new Set(),
-    };
-    if (!existing) assign(ioc, f, Object.keys(iocRules));
-    ioc.cases.add(ctx.caseId);
-    s.iocs.set(ioc.ioc_id, ioc);
-    s.touch(ctx.caseId, "ioc");
-    s.log(ctx.caseId, ctx.user.id, `added ioc "${ioc.ioc_value}"`);
-    return { message: existing ? "IOC linked to case" : "IOC added", data: iocView(s, ioc) };
+    iocPreload(ctx.body);
+    const { ioc, message } = addIoc(ctx, load(ctx.body, iocRules));
+    return { message, data: iocView(S(), ioc) };
+  });
+  route("POST", "/case/ioc/upload", WRITE, (ctx) => {
+    const headers = ["ioc_value", "ioc_type", "ioc_description", "ioc_tags", "ioc_tlp"];
+    const rows = csvRows(ctx.body.CSVData, headers);
+    const errors: string[] = [];
+    const imported: Array<Record<string, unknown>> = [];
+    for (const [index, row] of rows.entries()) {
+      // IRIS notes a missing column but still tries the row.
+      for (const h of headers) if (row[h] === undefined) errors.push(`${h} is missing for row ${index}`);
+      if (!row.ioc_value) {
+        errors.push(`Empty IOC value for row ${index}`);
+        continue;
+      }
+      const tlp = TLPS.findIndex(([name]) => name === row.ioc_tlp);
+      const type = [...S().iocTypes.values()].find(
+        (t) => t.type_name.toLowerCase() === String(row.ioc_type).toLowerCase(),
+      );
+      if (!type) {
+        errors.push(`${row.ioc_value} (invalid ioc type: ${row.ioc_type}) for row ${index}`);
+        continue;
+      }
+      const fields = {
+        ioc_value: row.ioc_value,
+        ioc_description: row.ioc_description ?? null,
+        ioc_tags: (row.ioc_tags ?? "").replaceAll("|", ","),
+        // An unknown TLP becomes "", which IRIS's schema then refuses, ending the import (earlier rows stay).
+        ioc_tlp_id: tlp < 0 ? "" : tlp + 1,
+        ioc_type_id: type.type_id,
+      };
+      iocPreload(fields);
+      const added = addIoc(ctx, load(fields, iocRules));
+      if (added.linked) {
+        errors.push(`${added.ioc.ioc_value} (already exists and linked to this case)`);
+        continue;
+      }
+      imported.push(fields);
+    }
+    return { message: importMessage(errors), data: imported };
   });
   route("POST", "/case/ioc/update/:ioc_id", WRITE, (ctx) => {
     const ioc = getIoc(ctx);
+    iocPreload(ctx.body);
     const f = load(ctx.body, iocRules);
-    checkIoc(f, ioc);
     assign(ioc, f, Object.keys(iocRules));
+    ioc.user_id = ctx.user.id;
     S().touch(ctx.caseId, "ioc");
     return { message: `Updated ioc "${ioc.ioc_value}"`, data: iocView(S(), ioc) };
   });
   route("POST", "/case/ioc/delete/:ioc_id", WRITE, (ctx) => {
-    const ioc = getIoc(ctx);
+    const ioc = getIoc(ctx, "Not a valid IOC for this case");
     const dropped = S().unlinkIoc(ioc, ctx.caseId);
     S().touch(ctx.caseId, "ioc");
     S().log(ctx.caseId, ctx.user.id, `${dropped ? "deleted" : "unlinked"} IOC "${ioc.ioc_value}"`);
-    return { message: dropped ? "IOC deleted" : "IOC unlinked from case" };
-  });
-
-  // Notes -------------------------------------------------------------------
-  const getGroup = (ctx: Ctx) =>
-    inCase(S().noteGroups.get(ctx.id("group_id")), (g) => g.case_id, ctx, "group");
-  const getNote = (ctx: Ctx) => inCase(S().notes.get(ctx.id("note_id")), (n) => n.case_id, ctx, "note");
-  const groupWithNotes = (groupId: number) => {
-    const g = S().noteGroups.get(groupId)!;
-    return {
-      ...groupView(g),
-      group_creationdate: rfc1123(g.group_creationdate),
-      group_lastupdate: rfc1123(g.group_lastupdate),
-      notes: [...S().notes.values()].filter((n) => n.group_id === groupId).map((n) => noteRow(S(), n)),
-    };
-  };
-  route("GET", "/case/notes/groups/list", READ, (ctx) => ({
-    data: {
-      groups: [...S().noteGroups.values()]
-        .filter((g) => g.case_id === ctx.caseId)
-        .map((g) => groupWithNotes(g.group_id)),
-      state: S().objectState(ctx.caseId, "notes"),
-    },
-  }));
-  route("GET", "/case/notes/groups/:group_id", READ, (ctx) => ({
-    data: groupWithNotes(getGroup(ctx).group_id),
-  }));
-  route("POST", "/case/notes/groups/add", WRITE, (ctx) => {
-    const f = load(ctx.body, { group_title: { kind: "string", nullable: true } });
-    const s = S();
-    const now = isoNow();
-    const id = s.nextId("note_group");
-    const group = {
-      group_id: id,
-      group_uuid: s.uuid(),
-      case_id: ctx.caseId,
-      group_title: (f.group_title as string | undefined) || `New notes group ${id}`,
-      group_creationdate: now,
-      group_lastupdate: now,
-    };
-    s.noteGroups.set(id, group);
-    s.touch(ctx.caseId, "notes");
-    return { data: groupView(group) };
-  });
-  route("POST", "/case/notes/groups/update/:group_id", WRITE, (ctx) => {
-    const group = getGroup(ctx);
-    const f = load(ctx.body, { group_title: { kind: "string", required: true, min: 1 } });
-    group.group_title = f.group_title as string;
-    group.group_lastupdate = isoNow();
-    S().touch(ctx.caseId, "notes");
-    return { message: `Updated title of group ID ${group.group_id}`, data: groupView(group) };
-  });
-  route("POST", "/case/notes/groups/delete/:group_id", WRITE, (ctx) => {
-    const group = getGroup(ctx);
-    const s = S();
-    for (const n of [...s.notes.values()])
-      if (n.group_id === group.group_id) {
-        s.notes.delete(n.note_id);
-        s.dropComments("notes", n.note_id);
-      }
-    s.noteGroups.delete(group.group_id);
-    s.touch(ctx.caseId, "notes");
-    return { message: `Group ID ${group.group_id} deleted` };
-  });
-  const noteRules = {
-    note_title: { kind: "string", min: 1 },
-    note_content: { kind: "string" },
-    custom_attributes: { kind: "dict", nullable: true },
-  } as const;
-  route("POST", "/case/notes/add", WRITE, (ctx) => {
-    const f = load(ctx.body, {
-      ...noteRules,
-      note_title: { kind: "string", min: 1, required: true },
-      note_content: { kind: "string", required: true },
-      group_id: { kind: "int", required: true },
-    });
-    const s = S();
-    const group = s.noteGroups.get(f.group_id as number);
-    if (!group || group.case_id !== ctx.caseId)
-      throw fieldError("group_id", "Invalid group ID for this case");
-    const now = isoNow();
-    const note = {
-      note_id: s.nextId("note"),
-      note_uuid: s.uuid(),
-      case_id: ctx.caseId,
-      group_id: group.group_id,
-      note_title: f.note_title as string,
-      note_content: f.note_content as string,
-      note_creationdate: now,
-      note_lastupdate: now,
-      user_id: ctx.user.id,
-      custom_attributes: (f.custom_attributes as Record<string, unknown> | undefined) ?? {},
-    };
-    s.notes.set(note.note_id, note);
-    s.touch(ctx.caseId, "notes");
-    const { group_id: _g, group_title: _t, group_uuid: _u, ...view } = noteView(s, note);
-    return { message: "Note added", data: view };
-  });
-  route("GET", "/case/notes/:note_id", READ, (ctx) => ({ data: noteView(S(), getNote(ctx)) }));
-  route("POST", "/case/notes/update/:note_id", WRITE, (ctx) => {
-    const note = getNote(ctx);
-    const f = load(ctx.body, noteRules);
-    assign(note, f, ["note_title", "note_content"]);
-    if (f.custom_attributes) note.custom_attributes = f.custom_attributes as Record<string, unknown>;
-    note.note_lastupdate = isoNow();
-    S().touch(ctx.caseId, "notes");
-    return { message: `Note ID ${note.note_id} saved`, data: noteView(S(), note) };
-  });
-  route("POST", "/case/notes/delete/:note_id", WRITE, (ctx) => {
-    const note = getNote(ctx);
-    S().notes.delete(note.note_id);
-    S().dropComments("notes", note.note_id);
-    S().touch(ctx.caseId, "notes");
-    return { message: "Note deleted" };
-  });
-  route("POST", "/case/notes/search", READ, (ctx) => {
-    const f = load(ctx.body, { search_term: { kind: "string", required: true, min: 1 } });
-    const pattern = new RegExp(
-      (f.search_term as string)
-        .split("%")
-        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-        .join(".*"),
-      "i",
-    );
-    return {
-      data: [...S().notes.values()]
-        .filter(
-          (n) => n.case_id === ctx.caseId && (pattern.test(n.note_content) || pattern.test(n.note_title)),
-        )
-        .map((n) => ({ note_id: n.note_id, note_title: n.note_title })),
-    };
+    return { message: `IOC ${ioc.ioc_id} ${dropped ? "deleted" : "unlinked"}` };
   });
 
   // Timeline ----------------------------------------------------------------
   const eventRules = {
-    event_title: { kind: "string", min: 1 },
-    event_date: { kind: "string" },
-    event_tz: { kind: "string" },
-    event_category_id: { kind: "int" },
+    event_title: { kind: "string", min: 2, required: true },
+    event_date: { kind: "string", required: true },
+    event_tz: { kind: "string", required: true },
+    event_category_id: { kind: "int", required: true },
     event_raw: { kind: "string", nullable: true },
     event_source: { kind: "string", nullable: true },
     event_content: { kind: "string", nullable: true },
@@ -400,33 +387,45 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
     event_in_summary: { kind: "bool" },
     event_in_graph: { kind: "bool" },
     event_sync_iocs_assets: { kind: "bool" },
-    event_assets: { kind: "intList" },
-    event_iocs: { kind: "intList" },
+    event_assets: { kind: "intList", required: true },
+    event_iocs: { kind: "intList", required: true },
+    parent_event_id: { kind: "int", nullable: true },
     custom_attributes: { kind: "dict", nullable: true },
   } as const;
-  const checkEvent = (f: Record<string, unknown>, ctx: Ctx) => {
-    const errors: Record<string, string[]> = {};
-    if (
-      f.event_date !== undefined &&
-      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(f.event_date as string)
-    )
-      errors.event_date = ["Invalid date format. Expected YYYY-MM-DDTHH:MM:SS.ffffff"];
-    if (f.event_tz !== undefined && !/^[+-]\d{2}:\d{2}$/.test(f.event_tz as string))
-      errors.event_tz = ["Invalid timezone. Expected +HH:MM"];
-    if (f.event_category_id !== undefined && !EVENT_CATEGORIES[(f.event_category_id as number) - 1])
-      errors.event_category_id = ["Invalid event category ID"];
-    for (const id of (f.event_assets as number[] | undefined) ?? [])
-      if (S().assets.get(id)?.case_id !== ctx.caseId)
-        errors.event_assets = [`Asset ${id} is not in this case`];
-    for (const id of (f.event_iocs as number[] | undefined) ?? [])
-      if (!S().iocs.get(id)?.cases.has(ctx.caseId)) errors.event_iocs = [`IOC ${id} is not in this case`];
-    if (Object.keys(errors).length) throw dataError(errors);
+  const EVENT_COLORS = ["#fff", "#1572E899", "#6861CE99", "#48ABF799", "#31CE3699", "#F2596199", "#FFAD4699"];
+  // The schema's pre-load hook, first problem only: the six fields IRIS requires, then the references.
+  const eventPreload = (body: Record<string, unknown>) => {
+    for (const field of [
+      "event_title",
+      "event_date",
+      "event_tz",
+      "event_category_id",
+      "event_assets",
+      "event_iocs",
+    ])
+      if (!(field in body)) throw fieldError(field, `Missing field ${field}`);
+    const category = Number(body.event_category_id);
+    if (!Number.isInteger(category) || !EVENT_CATEGORIES[category - 1])
+      throw fieldError("event_category_id", "Invalid event category ID");
+    for (const field of ["event_assets", "event_iocs"])
+      if (!Array.isArray(body[field])) throw fieldError(field, "Invalid data type");
+    for (const id of body.event_assets as unknown[])
+      if (!S().assets.has(Number(id))) throw fieldError("event_assets", "Invalid assets ID");
+    // IRIS files an unknown IOC under event_assets too.
+    for (const id of body.event_iocs as unknown[])
+      if (!S().iocs.has(Number(id))) throw fieldError("event_assets", "Invalid IOC ID");
+    if (body.event_color && !EVENT_COLORS.includes(String(body.event_color))) body.event_color = "";
   };
-  const normalDate = (d: string) => {
-    const [main, frac = ""] = d.split(".");
-    return `${main}.${frac.padEnd(6, "0")}`;
+  // marshmallow's DateTime("%Y-%m-%dT%H:%M:%S.%f"): the fraction is required, then date and zone must parse.
+  const eventDate = (f: Record<string, unknown>): string => {
+    const date = String(f.event_date);
+    const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{1,6})$/.exec(date);
+    if (!m || Number.isNaN(Date.parse(`${m[1]}Z`))) throw fieldError("event_date", "Not a valid datetime.");
+    if (!/^(Z|[+-]\d{2}(:?\d{2})?)$/.test(String(f.event_tz)))
+      throw fieldError("event_date", "Invalid date time");
+    return `${m[1]}.${m[2]!.padEnd(6, "0")}`;
   };
-  const applyEvent = (event: SimEvent, f: Record<string, unknown>) => {
+  const applyEvent = (event: SimEvent, f: Record<string, unknown>, ctx: Ctx) => {
     assign(event, f, [
       "event_title",
       "event_tz",
@@ -439,15 +438,23 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       "event_in_summary",
       "event_in_graph",
       "event_sync_iocs_assets",
+      "parent_event_id",
       "custom_attributes",
     ]);
-    if (f.event_date !== undefined) event.event_date = normalDate(f.event_date as string);
-    if (f.event_assets !== undefined) event.assets = new Set(f.event_assets as number[]);
-    if (f.event_iocs !== undefined) event.iocs = new Set(f.event_iocs as number[]);
-    if (event.event_sync_iocs_assets)
+    event.event_date = eventDate(f);
+    // Only the case's own assets and IOCs are linked; others are silently left out, as IRIS does.
+    event.assets = new Set(
+      (f.event_assets as number[]).filter((id) => S().assets.get(id)?.case_id === ctx.caseId),
+    );
+    event.iocs = new Set((f.event_iocs as number[]).filter((id) => S().iocs.get(id)?.cases.has(ctx.caseId)));
+    if (f.event_sync_iocs_assets)
       for (const a of event.assets) for (const i of event.iocs) S().assets.get(a)?.iocs.add(i);
   };
-  const getEvent = (ctx: Ctx) => inCase(S().events.get(ctx.id("event_id")), (e) => e.case_id, ctx, "event");
+  const getEvent = (ctx: Ctx, message = "Invalid event ID for this case") => {
+    const event = S().events.get(ctx.id("event_id"));
+    if (!event || event.case_id !== ctx.caseId) throw new IrisError(400, message);
+    return event;
+  };
   const timeline = (ctx: Ctx, keep: (e: SimEvent) => boolean) => ({
     data: {
       timeline: [...S().events.values()]
@@ -499,13 +506,8 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   route("GET", "/case/timeline/state", READ, (ctx) => ({ data: S().objectState(ctx.caseId, "timeline") }));
   route("GET", "/case/timeline/events/:event_id", READ, (ctx) => ({ data: eventView(S(), getEvent(ctx)) }));
   route("POST", "/case/timeline/events/add", WRITE, (ctx) => {
-    const f = load(ctx.body, {
-      ...eventRules,
-      event_title: { kind: "string", min: 1, required: true },
-      event_date: { kind: "string", required: true },
-      event_category_id: { kind: "int", required: true },
-    });
-    checkEvent(f, ctx);
+    eventPreload(ctx.body);
+    const f = load(ctx.body, eventRules);
     const s = S();
     const event: SimEvent = {
       event_id: s.nextId("event"),
@@ -524,6 +526,7 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       event_in_graph: true,
       event_is_flagged: false,
       event_sync_iocs_assets: false,
+      parent_event_id: null,
       event_added: isoNow(),
       user_id: ctx.user.id,
       custom_attributes: {},
@@ -531,7 +534,7 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       assets: new Set(),
       iocs: new Set(),
     };
-    applyEvent(event, f);
+    applyEvent(event, f, ctx);
     s.events.set(event.event_id, event);
     s.touch(ctx.caseId, "timeline");
     s.log(ctx.caseId, ctx.user.id, `added event "${event.event_title}"`);
@@ -539,45 +542,77 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   });
   route("POST", "/case/timeline/events/update/:event_id", WRITE, (ctx) => {
     const event = getEvent(ctx);
+    eventPreload(ctx.body);
     const f = load(ctx.body, eventRules);
-    checkEvent(f, ctx);
-    applyEvent(event, f);
+    applyEvent(event, f, ctx);
     event.modification_history = S().history(ctx.user, "updated", event.modification_history);
     S().touch(ctx.caseId, "timeline");
     return { message: "Event updated", data: eventView(S(), event) };
   });
   route("POST", "/case/timeline/events/delete/:event_id", WRITE, (ctx) => {
-    const event = getEvent(ctx);
+    const event = getEvent(ctx, "Not a valid event ID for this case");
     S().events.delete(event.event_id);
     S().dropComments("events", event.event_id);
     S().touch(ctx.caseId, "timeline");
-    return { message: "Event ID deleted" };
+    return { message: `Event ID ${event.event_id} deleted` };
+  });
+  route("GET", "/case/timeline/events/flag/:event_id", WRITE, (ctx) => {
+    const event = getEvent(ctx);
+    event.event_is_flagged = !event.event_is_flagged;
+    return {
+      message: event.event_is_flagged ? "Event flagged" : "Event unflagged",
+      data: eventModel(event),
+    };
+  });
+  route("GET", "/case/timeline/events/duplicate/:event_id", WRITE, (ctx) => {
+    const old = getEvent(ctx);
+    const s = S();
+    const copy: SimEvent = {
+      ...old,
+      event_id: s.nextId("event"),
+      event_title: old.event_title.startsWith("[DUPLICATED] - ")
+        ? old.event_title
+        : `[DUPLICATED] - ${old.event_title}`,
+      event_added: isoNow(),
+      user_id: ctx.user.id,
+      assets: new Set(old.assets),
+      iocs: new Set(old.iocs),
+    };
+    s.events.set(copy.event_id, copy);
+    s.touch(ctx.caseId, "timeline");
+    s.log(ctx.caseId, ctx.user.id, `added event "${copy.event_title}"`);
+    return { message: "Event duplicated", data: eventView(s, copy) };
   });
 
   // Tasks -------------------------------------------------------------------
   const taskRules = {
-    task_title: { kind: "string", min: 1 },
+    task_title: { kind: "string", min: 2, required: true },
     task_description: { kind: "string", nullable: true },
     task_tags: { kind: "string", nullable: true },
-    task_status_id: { kind: "int" },
-    task_assignees_id: { kind: "intList", nullable: true },
+    task_status_id: { kind: "int", required: true },
     custom_attributes: { kind: "dict", nullable: true },
   } as const;
-  const checkTask = (f: Record<string, unknown>) => {
-    if (f.task_status_id !== undefined && !TASK_STATUSES[(f.task_status_id as number) - 1])
-      throw fieldError("task_status_id", "Invalid task status ID");
-    for (const id of (f.task_assignees_id as number[] | null | undefined) ?? [])
-      if (!S().users.has(id)) throw fieldError("task_assignees_id", `Invalid user ID ${id}`);
+  // Before its schema, IRIS wants the assignee list (the v1.4 single assignee is refused), then a known status.
+  const taskPreload = (body: Record<string, unknown>): unknown[] => {
+    if ("task_assignee_id" in body || !("task_assignees_id" in body))
+      throw new IrisError(400, "task_assignee_id is not valid anymore since v1.5.0");
+    const status = body.task_status_id;
+    if (!v20 && (status === undefined || status === null))
+      throw fieldError("task_status_id", "Invalid data - non null expected");
+    if (!v20 && !Number.isInteger(status)) throw fieldError("task_status_id", "Invalid data type");
+    if (!TASK_STATUSES[Number(status) - 1]) throw fieldError("task_status_id", "Invalid task status ID");
+    const assignees = body.task_assignees_id;
+    delete body.task_assignees_id;
+    return Array.isArray(assignees) ? assignees : [];
   };
-  const applyTask = (task: SimTask, f: Record<string, unknown>, userId: number) => {
+  const applyTask = (ctx: Ctx, task: SimTask, f: Record<string, unknown>, assignees: unknown[]) => {
     assign(task, f, ["task_title", "task_description", "task_tags", "task_status_id", "custom_attributes"]);
-    if (f.task_assignees_id !== undefined)
-      task.assignees = new Set((f.task_assignees_id as number[] | null) ?? []);
+    // Only users who may open the case can be assigned; other ids are dropped without a word.
+    task.assignees = new Set(
+      assignees.map(Number).filter((id) => S().users.has(id) && S().accessLevel(id, ctx.caseId) > 0),
+    );
     task.task_last_update = isoNow();
-    task.task_userid_update = userId;
-    const done = task.task_status_id === 4;
-    task.task_close_date = done ? (task.task_close_date ?? isoNow()) : null;
-    task.task_userid_close = done ? userId : null;
+    task.task_userid_update = ctx.user.id;
   };
   const getTask = (ctx: Ctx) => inCase(S().tasks.get(ctx.id("task_id")), (t) => t.task_case_id, ctx, "task");
   const statuses = () =>
@@ -614,12 +649,8 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   }));
   route("GET", "/case/tasks/:task_id", READ, (ctx) => ({ data: taskView(S(), getTask(ctx)) }));
   route("POST", "/case/tasks/add", WRITE, (ctx) => {
-    const f = load(ctx.body, {
-      ...taskRules,
-      task_title: { kind: "string", min: 1, required: true },
-      task_status_id: { kind: "int", required: true },
-    });
-    checkTask(f);
+    const assignees = taskPreload(ctx.body);
+    const f = load(ctx.body, taskRules);
     const s = S();
     const now = isoNow();
     const task: SimTask = {
@@ -627,10 +658,11 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       task_uuid: s.uuid(),
       task_case_id: ctx.caseId,
       task_title: "",
-      task_description: "",
-      task_tags: "",
+      task_description: null,
+      task_tags: null,
       task_status_id: 1,
       task_open_date: now,
+      // IRIS never fills the closing columns, whatever the status.
       task_close_date: null,
       task_last_update: now,
       task_userid_open: ctx.user.id,
@@ -639,18 +671,27 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       assignees: new Set(),
       custom_attributes: {},
     };
-    applyTask(task, f, ctx.user.id);
+    applyTask(ctx, task, f, assignees);
     s.tasks.set(task.id, task);
     s.touch(ctx.caseId, "tasks");
     return { message: `Task '${task.task_title}' added`, data: taskView(s, task) };
   });
   route("POST", "/case/tasks/update/:task_id", WRITE, (ctx) => {
     const task = getTask(ctx);
-    const f = load(ctx.body, taskRules);
-    checkTask(f);
-    applyTask(task, f, ctx.user.id);
+    const assignees = taskPreload(ctx.body);
+    applyTask(ctx, task, load(ctx.body, taskRules), assignees);
     S().touch(ctx.caseId, "tasks");
     return { message: `Task '${task.task_title}' updated`, data: taskView(S(), task) };
+  });
+  route("POST", "/case/tasks/status/update/:task_id", WRITE, (ctx) => {
+    const task = getTask(ctx);
+    if (!ctx.json) throw new IrisError(400, "Invalid request");
+    const status = ctx.body.task_status_id;
+    if (!Number.isInteger(Number(status)) || !TASK_STATUSES[Number(status) - 1])
+      throw new IrisError(400, "Invalid status");
+    task.task_status_id = Number(status);
+    S().touch(ctx.caseId, "tasks");
+    return { message: "Task status updated", data: taskView(S(), task) };
   });
   route("POST", "/case/tasks/delete/:task_id", WRITE, (ctx) => {
     const task = getTask(ctx);
@@ -662,23 +703,27 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
 
   // Evidences ---------------------------------------------------------------
   const evidenceRules = {
-    filename: { kind: "string", min: 1, required: true },
-    file_size: { kind: "int", required: true },
-    file_hash: { kind: "string", required: true },
-    file_description: { kind: "string", required: true, nullable: true },
+    filename: { kind: "string", min: 2, required: true },
+    file_size: { kind: "int", nullable: true },
+    file_hash: { kind: "string", nullable: true },
+    file_description: { kind: "string", nullable: true },
     custom_attributes: { kind: "dict", nullable: true },
   } as const;
   const getEvidence = (ctx: Ctx) =>
     inCase(S().evidences.get(ctx.id("evidence_id")), (e) => e.case_id, ctx, "evidence");
+  // IRIS 2.4 lists evidences through their schema (the user nested); 2.0 through a query naming the user.
+  const evidenceRow = (e: SimEvidence) => {
+    const u = S().users.get(e.user_id);
+    if (v20) return { ...evidenceView(e), date_added: rfc1123(e.date_added), username: u?.name ?? "" };
+    const user = u ? { id: u.id, user_name: u.name, user_login: u.login, user_email: u.email } : null;
+    return { ...evidenceView(e), user, type: null };
+  };
   route("GET", "/case/evidences/list", READ, (ctx) => ({
     data: {
       evidences: [...S().evidences.values()]
         .filter((e) => e.case_id === ctx.caseId)
-        .map((e) => ({
-          ...evidenceView(e),
-          date_added: rfc1123(e.date_added),
-          username: S().users.get(e.user_id)?.login ?? "",
-        })),
+        .sort((a, b) => b.date_added.localeCompare(a.date_added))
+        .map(evidenceRow),
       state: S().objectState(ctx.caseId, "evidences"),
     },
   }));
@@ -686,21 +731,21 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
   route("POST", "/case/evidences/add", WRITE, (ctx) => {
     const f = load(ctx.body, evidenceRules);
     const s = S();
-    const evidence = {
+    const evidence: SimEvidence = {
       id: s.nextId("evidence"),
       file_uuid: s.uuid(),
       case_id: ctx.caseId,
       filename: f.filename as string,
-      file_size: f.file_size as number,
-      file_hash: f.file_hash as string,
-      file_description: (f.file_description as string | null) ?? "",
+      file_size: (f.file_size as number | null | undefined) ?? null,
+      file_hash: (f.file_hash as string | null | undefined) ?? null,
+      file_description: (f.file_description as string | null | undefined) ?? null,
       date_added: isoNow(),
       user_id: ctx.user.id,
       custom_attributes: (f.custom_attributes as Record<string, unknown> | undefined) ?? {},
     };
     s.evidences.set(evidence.id, evidence);
     s.touch(ctx.caseId, "evidences");
-    return { message: `Evidence ${evidence.filename} added`, data: evidenceView(evidence) };
+    return { message: "Evidence added", data: evidenceView(evidence) };
   });
   route("POST", "/case/evidences/update/:evidence_id", WRITE, (ctx) => {
     const evidence = getEvidence(ctx);
@@ -785,8 +830,8 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
       return { message: `${name} commented`, data: commentView(s, c) };
     });
     route("POST", `${base}/:object_id/comments/:comment_id/edit`, WRITE, (ctx) => {
+      // Anyone with full access to the case may edit a comment; only its author may delete it.
       const c = comment(ctx);
-      if (c.comment_user_id !== ctx.user.id) throw new IrisError(400, "Permission denied");
       const f = load(ctx.body, { comment_text: { kind: "string", required: true, min: 1 } });
       c.comment_text = f.comment_text as string;
       c.comment_update_date = isoNow();
@@ -794,7 +839,8 @@ export function caseRoutes(route: Route, st: () => IrisState): void {
     });
     route("POST", `${base}/:object_id/comments/:comment_id/delete`, WRITE, (ctx) => {
       const c = comment(ctx);
-      if (c.comment_user_id !== ctx.user.id) throw new IrisError(400, "Permission denied");
+      if (c.comment_user_id !== ctx.user.id)
+        throw new IrisError(400, "You are not allowed to delete this comment");
       S().comments.delete(c.comment_id);
       return { message: "Comment deleted" };
     });

@@ -1,4 +1,4 @@
-import { type Ctx, fieldError, IrisError, type Route } from "./http.ts";
+import { type Ctx, IrisError, type Route } from "./http.ts";
 import { type IrisState, isoNow, rfc1123, type SimFolder, sha256 } from "./state.ts";
 import { fileView, folderView } from "./views.ts";
 
@@ -7,19 +7,23 @@ const WRITE = { case: "write" } as const;
 
 /** The per-case datastore: a folder tree with stored files. */
 export function datastoreRoutes(route: Route, S: () => IrisState): void {
-  const folderOf = (ctx: Ctx, id: number, field?: string) => {
+  // The folder of this case with that id, if any (IRIS words each refusal differently, per endpoint).
+  const folderIn = (ctx: Ctx, id: unknown): SimFolder | undefined => {
     S().datastoreRoot(ctx.caseId);
-    const folder = S().folders.get(id);
-    if (!folder || folder.path_case_id !== ctx.caseId) {
-      if (field) throw fieldError(field, "Invalid folder ID");
-      throw new IrisError(400, "Invalid folder ID");
-    }
-    return folder;
+    const folder = Number.isInteger(Number(id)) ? S().folders.get(Number(id)) : undefined;
+    return folder && folder.path_case_id === ctx.caseId ? folder : undefined;
+  };
+  const fileIn = (ctx: Ctx) => {
+    const file = S().files.get(ctx.id("file_id"));
+    return file && file.file_case_id === ctx.caseId ? file : undefined;
   };
   const fileOf = (ctx: Ctx) => {
-    const file = S().files.get(ctx.id("file_id"));
-    if (!file || file.file_case_id !== ctx.caseId) throw new IrisError(400, "Invalid file ID");
+    const file = fileIn(ctx);
+    if (!file) throw new IrisError(400, "Invalid file ID for this case");
     return file;
+  };
+  const needsJson = (ctx: Ctx, message = "Invalid data") => {
+    if (!ctx.json || Object.keys(ctx.body).length === 0) throw new IrisError(400, message);
   };
   const tree = (folder: SimFolder): Record<string, unknown> => {
     const children: Record<string, unknown> = {};
@@ -41,15 +45,15 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
   };
   const isInside = (folder: SimFolder, ancestor: SimFolder): boolean => {
     let current: SimFolder | undefined = folder;
-    while (current) {
+    for (let hops = 0; current && hops < 10_000; hops++) {
       if (current.path_id === ancestor.path_id) return true;
-      current = current.path_parent_id === null ? undefined : S().folders.get(current.path_parent_id);
+      current = current.path_is_root ? undefined : S().folders.get(current.path_parent_id ?? 0);
     }
     return false;
   };
   const flag = (v: unknown) => v === "y" || v === "true" || v === "on" || v === true;
-  /** Files flagged as evidence or IOC are registered as such, as IRIS does. */
-  const register = (ctx: Ctx, file: ReturnType<typeof fileOf>) => {
+  /** Files flagged as evidence or IOC are registered as such, as IRIS does; returns how it says so. */
+  const register = (ctx: Ctx, file: ReturnType<typeof fileOf>): string => {
     const s = S();
     if (
       file.file_is_evidence &&
@@ -93,6 +97,9 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
       ioc.cases.add(ctx.caseId);
       s.touch(ctx.caseId, "ioc");
     }
+    const asIoc = file.file_is_ioc ? "and added in IOC" : "";
+    if (!file.file_is_evidence) return asIoc;
+    return asIoc ? `${asIoc} and evidence` : "and added in evidence";
   };
 
   route("GET", "/datastore/list/tree", READ, (ctx) => {
@@ -100,10 +107,14 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
     return { data: { [`d-${root.path_id}`]: tree(root) } };
   });
   route("POST", "/datastore/file/add/:parent_id", WRITE, (ctx) => {
-    const parent = folderOf(ctx, ctx.id("parent_id"));
+    const parent = folderIn(ctx, ctx.params.parent_id);
+    if (!parent) throw new IrisError(400, "Invalid path node for this case");
     const upload = ctx.files.file_content;
-    if (!upload) throw fieldError("file_content", "Missing data for required field.");
+    // IRIS raises this outside its schema's load, so the messages come as a list.
+    if (!upload) throw new IrisError(400, "Data error", ["No file provided"]);
     const s = S();
+    const isIoc = flag(ctx.body.file_is_ioc);
+    const password = String(ctx.body.file_password ?? "");
     const file = {
       file_id: s.nextId("file"),
       file_uuid: s.uuid(),
@@ -111,10 +122,11 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
       file_parent_id: parent.path_id,
       file_original_name: String(ctx.body.file_original_name ?? upload.filename),
       file_description: String(ctx.body.file_description ?? ""),
-      file_password: String(ctx.body.file_password ?? ""),
+      // A file stored as an IOC is zipped with a password, "infected" unless one is given.
+      file_password: isIoc && !password ? "infected" : password,
       file_tags: String(ctx.body.file_tags ?? ""),
       file_is_evidence: flag(ctx.body.file_is_evidence),
-      file_is_ioc: flag(ctx.body.file_is_ioc),
+      file_is_ioc: isIoc,
       file_sha256: sha256(upload.data),
       file_size: upload.data.length,
       file_date_added: isoNow(),
@@ -124,19 +136,21 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
       modification_history: s.history(ctx.user, "created"),
     };
     s.files.set(file.file_id, file);
-    register(ctx, file);
-    const extra = file.file_is_evidence ? " and added in evidence" : "";
-    return { message: `File saved in datastore${extra}`, data: fileView(file) };
+    return { message: `File saved in datastore ${register(ctx, file)}`, data: fileView(file) };
   });
   route("GET", "/datastore/file/info/:file_id", READ, (ctx) => {
     const { file_local_name: _hidden, ...info } = fileView(fileOf(ctx));
     return { data: info };
   });
   route("GET", "/datastore/file/view/:file_id", READ, (ctx) => {
-    const file = fileOf(ctx);
+    const file = fileIn(ctx);
+    if (!file)
+      throw new IrisError(400, "Unable to get requested file ID", "Invalid DS file ID for this case");
     return {
       raw: file.content,
       type: file.content_type || "application/octet-stream",
+      // IRIS serves a password-protected file as a zip named <name>.zip; the simulator stores and serves it
+      // as uploaded (no encryption), so it keeps the name too.
       filename: file.file_original_name,
     };
   });
@@ -146,52 +160,68 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
     if (b.file_original_name !== undefined) file.file_original_name = String(b.file_original_name);
     if (b.file_description !== undefined) file.file_description = String(b.file_description);
     if (b.file_tags !== undefined) file.file_tags = String(b.file_tags);
-    file.file_is_evidence = flag(b.file_is_evidence);
-    file.file_is_ioc = flag(b.file_is_ioc);
+    if (b.file_password !== undefined) file.file_password = String(b.file_password);
+    // IRIS reads these flags as "present in the form", whatever their value.
+    file.file_is_evidence = b.file_is_evidence !== undefined;
+    file.file_is_ioc = b.file_is_ioc !== undefined;
     const upload = ctx.files.file_content;
     if (upload) {
       file.content = upload.data;
       file.content_type = upload.mimetype;
       file.file_sha256 = sha256(upload.data);
       file.file_size = upload.data.length;
+      if (file.file_is_ioc && !file.file_password) file.file_password = "infected";
     }
-    // A password cannot survive an update (IRIS cannot re-encrypt the stored file).
-    file.file_password = "";
     file.modification_history = S().history(ctx.user, "updated", file.modification_history);
     register(ctx, file);
     return { message: "File updated in datastore", data: fileView(file) };
   });
   route("POST", "/datastore/file/move/:file_id", WRITE, (ctx) => {
+    needsJson(ctx);
     const file = fileOf(ctx);
-    const destination = folderOf(ctx, Number(ctx.body["destination-node"]), "destination-node");
+    const destination = folderIn(ctx, ctx.body["destination-node"]);
+    if (!destination) throw new IrisError(400, "Invalid destination node ID for this case");
     file.file_parent_id = destination.path_id;
     return { message: `File successfully moved to ${destination.path_name}` };
   });
   route("POST", "/datastore/file/delete/:file_id", WRITE, (ctx) => {
-    const file = fileOf(ctx);
+    const file = fileIn(ctx);
+    if (!file) throw new IrisError(400, "Invalid DS file ID for this case");
     S().files.delete(file.file_id);
-    return { message: "File deleted" };
+    return { message: `File ${file.file_id} deleted` };
   });
   route("POST", "/datastore/folder/add", WRITE, (ctx) => {
-    const name = ctx.body.folder_name;
-    if (typeof name !== "string" || name === "")
-      throw fieldError("folder_name", "Missing data for required field.");
-    const parent = folderOf(ctx, Number(ctx.body.parent_node), "parent_node");
-    return { message: "Folder added", data: folderView(S().addFolder(ctx.caseId, name, parent.path_id)) };
+    needsJson(ctx);
+    const { parent_node: parentNode, folder_name: name } = ctx.body;
+    if (!parentNode || !name) throw new IrisError(400, "Invalid data");
+    const parent = folderIn(ctx, parentNode);
+    if (!parent) throw new IrisError(400, "Parent node is invalid for this case");
+    return {
+      message: "Folder added",
+      data: folderView(S().addFolder(ctx.caseId, String(name), parent.path_id)),
+    };
   });
   route("POST", "/datastore/folder/rename/:folder_id", WRITE, (ctx) => {
-    const folder = folderOf(ctx, ctx.id("folder_id"));
-    const name = ctx.body.folder_name;
-    if (typeof name !== "string" || name === "")
-      throw fieldError("folder_name", "Missing data for required field.");
-    folder.path_name = name;
+    needsJson(ctx);
+    const { parent_node: parentNode, folder_name: name } = ctx.body;
+    // IRIS wants the folder's own id again, as parent_node.
+    if (!parentNode || !name || Number(parentNode) !== ctx.id("folder_id"))
+      throw new IrisError(400, "Invalid data");
+    const folder = folderIn(ctx, parentNode);
+    if (!folder) throw new IrisError(400, "Parent node is invalid for this case");
+    folder.path_name = String(name);
     return { message: "Folder renamed", data: folderView(folder) };
   });
   route("POST", "/datastore/folder/move/:folder_id", WRITE, (ctx) => {
-    const folder = folderOf(ctx, ctx.id("folder_id"));
-    const destination = folderOf(ctx, Number(ctx.body["destination-node"]), "destination-node");
-    if (folder.path_is_root) throw new IrisError(400, "Cannot move the root folder");
-    if (isInside(destination, folder)) throw new IrisError(400, "Cannot move a folder into itself");
+    needsJson(ctx);
+    const folder = folderIn(ctx, ctx.params.folder_id);
+    if (!folder) throw new IrisError(400, "Invalid file ID for this case");
+    const destination = folderIn(ctx, ctx.body["destination-node"]);
+    if (!destination) throw new IrisError(400, "Invalid destination node ID for this case");
+    if (destination.path_id === folder.path_id)
+      throw new IrisError(400, "If that's true, then I've made a mistake, and you should kill me now.");
+    // IRIS does not look further; a folder moved under its own child would make its tree endless.
+    if (isInside(destination, folder)) throw new IrisError(400, "Invalid destination node ID for this case");
     folder.path_parent_id = destination.path_id;
     return {
       message: `Folder "${folder.path_name}" successfully moved to "${destination.path_name}"`,
@@ -199,15 +229,18 @@ export function datastoreRoutes(route: Route, S: () => IrisState): void {
     };
   });
   route("POST", "/datastore/folder/delete/:folder_id", WRITE, (ctx) => {
-    const folder = folderOf(ctx, ctx.id("folder_id"));
-    if (folder.path_is_root) throw new IrisError(400, "Cannot delete the root folder");
+    const folder = folderIn(ctx, ctx.params.folder_id);
+    if (!folder) throw new IrisError(400, "Parent node is invalid for this case");
+    // The root may go too: the next look at the tree recreates it with its three folders.
     const s = S();
-    const doomed = [...s.folders.values()].filter((f) => isInside(f, folder));
+    const doomed = [...s.folders.values()].filter(
+      (f) => f.path_case_id === ctx.caseId && isInside(f, folder),
+    );
     for (const f of doomed) {
       for (const file of [...s.files.values()])
         if (file.file_parent_id === f.path_id) s.files.delete(file.file_id);
       s.folders.delete(f.path_id);
     }
-    return { message: "Folder deleted" };
+    return { message: "Folder and children deleted" };
   });
 }

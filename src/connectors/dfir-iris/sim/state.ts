@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import { base, en, Faker } from "@faker-js/faker";
+import type { IrisProfile } from "./profile.ts";
 import {
   ACCESS,
   ANALYST_PERMISSIONS,
   ASSET_TYPES,
+  CASE_CLASSIFICATIONS,
   FULL_PERMISSIONS,
   IOC_TYPES,
   TASK_STATUSES,
@@ -66,8 +68,11 @@ export interface SimCase {
   soc_id: string;
   description: string;
   client_id: number;
+  /** Day the case was opened (YYYY-MM-DD). */
   open_date: string;
   close_date: string | null;
+  /** When the incident started (defaults to the creation time). */
+  initial_date: string;
   user_id: number;
   owner_id: number;
   status_id: number;
@@ -77,20 +82,21 @@ export interface SimCase {
   custom_attributes: Attrs | null;
   protagonists: Array<Record<string, unknown>>;
 }
+/** Optional columns stay null until given, as in IRIS's tables. */
 export interface SimAsset {
   asset_id: number;
   asset_uuid: string;
   case_id: number;
   asset_name: string;
-  asset_description: string;
-  asset_domain: string;
-  asset_ip: string;
-  asset_info: string;
-  asset_compromise_status_id: number;
+  asset_description: string | null;
+  asset_domain: string | null;
+  asset_ip: string | null;
+  asset_info: string | null;
+  asset_compromise_status_id: number | null;
   asset_type_id: number;
-  asset_tags: string;
-  analysis_status_id: number;
-  custom_attributes: Attrs;
+  asset_tags: string | null;
+  analysis_status_id: number | null;
+  custom_attributes: Attrs | null;
   date_added: string;
   date_update: string;
   user_id: number;
@@ -102,11 +108,11 @@ export interface SimIoc {
   ioc_uuid: string;
   ioc_value: string;
   ioc_type_id: number;
-  ioc_description: string;
-  ioc_tags: string;
+  ioc_description: string | null;
+  ioc_tags: string | null;
   ioc_tlp_id: number;
   user_id: number;
-  custom_attributes: Attrs;
+  custom_attributes: Attrs | null;
   cases: Set<number>;
 }
 export interface SimNotesGroup {
@@ -117,11 +123,21 @@ export interface SimNotesGroup {
   group_creationdate: string;
   group_lastupdate: string;
 }
+/** IRIS 2.4's notes folders (they nest); IRIS 2.0 has flat groups instead. */
+export interface SimNoteDirectory {
+  id: number;
+  name: string;
+  parent_id: number | null;
+  case_id: number;
+}
 export interface SimNote {
   note_id: number;
   note_uuid: string;
   case_id: number;
-  group_id: number;
+  /** IRIS 2.0: the note's group. */
+  group_id: number | null;
+  /** IRIS 2.4: the note's directory. */
+  directory_id: number | null;
   note_title: string;
   note_content: string;
   note_creationdate: string;
@@ -146,6 +162,8 @@ export interface SimEvent {
   event_in_graph: boolean;
   event_is_flagged: boolean;
   event_sync_iocs_assets: boolean;
+  /** IRIS 2.4: the event this one is a child of. */
+  parent_event_id: number | null;
   event_added: string;
   user_id: number;
   custom_attributes: Attrs;
@@ -158,8 +176,8 @@ export interface SimTask {
   task_uuid: string;
   task_case_id: number;
   task_title: string;
-  task_description: string;
-  task_tags: string;
+  task_description: string | null;
+  task_tags: string | null;
   task_status_id: number;
   task_open_date: string;
   task_close_date: string | null;
@@ -175,12 +193,12 @@ export interface SimGlobalTask {
   task_assignee_id: number;
   task_status_id: number;
   task_title: string;
-  task_description: string;
-  task_tags: string;
+  task_description: string | null;
+  task_tags: string | null;
   task_open_date: string;
   task_last_update: string;
   task_close_date: string | null;
-  task_userid_open: number;
+  task_userid_open: number | null;
   task_userid_update: number;
   task_userid_close: number | null;
 }
@@ -189,9 +207,9 @@ export interface SimEvidence {
   file_uuid: string;
   case_id: number;
   filename: string;
-  file_size: number;
-  file_hash: string;
-  file_description: string;
+  file_size: number | null;
+  file_hash: string | null;
+  file_description: string | null;
   date_added: string;
   user_id: number;
   custom_attributes: Attrs | null;
@@ -256,6 +274,10 @@ export interface SimDimTask {
 export function isoNow(date = new Date()): string {
   return `${date.toISOString().slice(0, 23)}000`;
 }
+/** Today as IRIS's date columns hold it: `2023-03-06`. */
+export function today(date = new Date()): string {
+  return date.toISOString().slice(0, 10);
+}
 /** IRIS's list datetime: `Mon, 06 Mar 2023 09:44:22 GMT`. */
 export function rfc1123(iso: string): string {
   const d = new Date(`${iso.slice(0, 23)}Z`);
@@ -277,6 +299,7 @@ export class IrisState {
   readonly assets = new Map<number, SimAsset>();
   readonly iocs = new Map<number, SimIoc>();
   readonly noteGroups = new Map<number, SimNotesGroup>();
+  readonly noteDirectories = new Map<number, SimNoteDirectory>();
   readonly notes = new Map<number, SimNote>();
   readonly events = new Map<number, SimEvent>();
   readonly tasks = new Map<number, SimTask>();
@@ -302,12 +325,38 @@ export class IrisState {
       type_validation_expect: string | null;
     }
   >();
+  readonly classifications = new Map<
+    number,
+    {
+      id: number;
+      name: string;
+      name_expanded: string;
+      description: string;
+      creation_date: string;
+      created_by_id: number | null;
+    }
+  >();
   /** `object_state` counters per case and kind of object (assets, ioc, notes, timeline, tasks, evidences). */
   readonly objectStates = new Map<string, { object_state: number; object_last_update: string }>();
   #ids = new Map<string, number>();
 
-  constructor(seed: number) {
+  readonly profile: IrisProfile;
+
+  constructor(seed: number, profile: IrisProfile) {
+    this.profile = profile;
     this.faker = new Faker({ locale: [en, base], seed });
+    const installed = isoNow();
+    CASE_CLASSIFICATIONS.forEach(([name, expanded, description]) => {
+      const id = this.nextId("classification");
+      this.classifications.set(id, {
+        id,
+        name,
+        name_expanded: expanded,
+        description,
+        creation_date: installed,
+        created_by_id: null,
+      });
+    });
     ASSET_TYPES.forEach(([name, description, icon]) => {
       const id = this.nextId("asset_type");
       this.assetTypes.set(id, {
@@ -446,7 +495,8 @@ export class IrisState {
       soc_id: fields.soc_id,
       description: fields.description,
       client_id: fields.client_id,
-      open_date: new Date().toISOString().slice(0, 10),
+      open_date: today(),
+      initial_date: isoNow(),
       close_date: null,
       user_id: userId,
       owner_id: userId,
@@ -547,6 +597,7 @@ export class IrisState {
     inCase(this.tasks, (t) => t.task_case_id);
     inCase(this.notes, (n) => n.case_id);
     inCase(this.noteGroups, (g) => g.case_id);
+    inCase(this.noteDirectories, (d) => d.case_id);
     inCase(this.evidences, (e) => e.case_id);
     inCase(this.files, (f) => f.file_case_id);
     inCase(this.folders, (f) => f.path_case_id);
@@ -565,7 +616,7 @@ export class IrisState {
   datastoreRoot(caseId: number): SimFolder {
     const existing = [...this.folders.values()].find((f) => f.path_case_id === caseId && f.path_is_root);
     if (existing) return existing;
-    const root = this.addFolder(caseId, `Case ${caseId}`, null);
+    const root = this.addFolder(caseId, `Case ${caseId}`, 0);
     for (const name of ["Evidences", "IOCs", "Images"]) this.addFolder(caseId, name, root.path_id);
     return root;
   }
@@ -577,7 +628,8 @@ export class IrisState {
       path_case_id: caseId,
       path_name: name,
       path_parent_id: parentId,
-      path_is_root: parentId === null,
+      // IRIS gives the root parent 0.
+      path_is_root: parentId === 0,
     };
     this.folders.set(folder.path_id, folder);
     return folder;

@@ -35,8 +35,22 @@ export function assetView(state: IrisState, a: SimAsset) {
     date_update: a.date_update,
     user_id: a.user_id,
     ioc_links: [...a.iocs],
-    asset_type: type?.asset_name ?? null,
     modification_history: a.modification_history,
+    // IRIS 2.4 nests the asset's type; 2.0 gives only its id.
+    ...(state.profile.version === "2.4"
+      ? {
+          asset_enrichment: null,
+          asset_type: type
+            ? {
+                asset_id: type.asset_id,
+                asset_name: type.asset_name,
+                asset_description: type.asset_description,
+                asset_icon_not_compromised: type.icon_nc,
+                asset_icon_compromised: type.icon_c,
+              }
+            : null,
+        }
+      : {}),
   };
 }
 
@@ -45,7 +59,8 @@ export function assetRow(state: IrisState, a: SimAsset) {
   const analysis = a.analysis_status_id;
   return {
     analysis_status:
-      ["Unspecified", "To be done", "Started", "Pending", "Canceled", "Done"][analysis - 1] ?? "Unspecified",
+      ["Unspecified", "To be done", "Started", "Pending", "Canceled", "Done"][(analysis ?? 0) - 1] ??
+      "Unspecified",
     analysis_status_id: analysis,
     asset_compromise_status_id: a.asset_compromise_status_id,
     asset_description: a.asset_description,
@@ -59,11 +74,15 @@ export function assetRow(state: IrisState, a: SimAsset) {
     asset_type: type?.asset_name ?? "",
     asset_type_id: a.asset_type_id,
     asset_uuid: a.asset_uuid,
-    ioc_links: [...a.iocs].map((id) => ({
-      asset_id: a.asset_id,
-      ioc_id: id,
-      ioc_value: state.iocs.get(id)?.ioc_value ?? "",
-    })),
+    // null, not [], when the asset has no IOC (IRIS looks the links up in a dict).
+    ioc_links:
+      a.iocs.size === 0
+        ? null
+        : [...a.iocs].map((id) => ({
+            asset_id: a.asset_id,
+            ioc_id: id,
+            ioc_value: state.iocs.get(id)?.ioc_value ?? "",
+          })),
     // Same-named assets in other cases.
     link: [...state.assets.values()]
       .filter((o) => o.case_id !== a.case_id && o.asset_name === a.asset_name)
@@ -136,7 +155,7 @@ export function noteRow(state: IrisState, n: SimNote) {
 }
 
 export function noteView(state: IrisState, n: SimNote) {
-  const group = state.noteGroups.get(n.group_id);
+  const group = n.group_id === null ? undefined : state.noteGroups.get(n.group_id);
   return {
     note_id: n.note_id,
     note_uuid: n.note_uuid,
@@ -174,12 +193,19 @@ export function eventView(state: IrisState, e: SimEvent) {
     user_id: e.user_id,
     custom_attributes: e.custom_attributes,
     modification_history: e.modification_history,
+    ...(state.profile.version === "2.4" ? { parent_event_id: e.parent_event_id } : {}),
     event_assets: [...e.assets],
     event_iocs: [...e.iocs],
     event_comments_map: [...state.comments.values()]
       .filter((c) => c.target === "events" && c.target_id === e.event_id)
       .map((c) => ({ comment_event_id: e.event_id, comment_id: c.comment_id })),
   };
+}
+
+/** The event's own columns, as IRIS serialises the model object it hands back from a flag toggle. */
+export function eventModel(e: SimEvent) {
+  const { assets: _a, iocs: _i, ...columns } = e;
+  return { ...columns, case: null, user: null, category: null };
 }
 
 export function eventRow(state: IrisState, e: SimEvent, categories: readonly string[]) {
