@@ -29,7 +29,8 @@ describe("dfir-iris against its simulator", () => {
 
   before(async () => {
     sim = await startIrisSimulator({ seed: 11 });
-    admin = createClient(dfirIris, sim.config, { resilience: fast });
+    // Strict: every reply must match its operation's output schema, as the simulator is IRIS's shapes.
+    admin = createClient(dfirIris, { ...sim.config, strict_output: true }, { resilience: fast });
   });
   after(async () => {
     await admin.close();
@@ -607,7 +608,11 @@ describe("dfir-iris against its simulator", () => {
     assert.ok((await call(admin, "listUsers")).some((u: Any) => u.user_login === "junior"));
 
     const key = (await simState<SimState>(sim)).users.find((u) => u.login === "junior")!.api_key;
-    const junior = createClient(dfirIris, { url: sim.url, api_key: key }, { resilience: fast });
+    const junior = createClient(
+      dfirIris,
+      { url: sim.url, api_key: key, strict_output: true },
+      { resilience: fast },
+    );
     try {
       const visible = (await junior.call<Any[]>("listCases")).output.map((c) => c.case_id).sort();
       assert.deepEqual(visible, [granted, readOnly].sort());

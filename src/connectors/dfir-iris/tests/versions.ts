@@ -16,7 +16,7 @@ export function versionTests(log: CallLog): void {
     let admin: ConnectorClient;
     before(async () => {
       sim = await startIrisSimulator({ seed: 3, version: "2.0" });
-      admin = createClient(dfirIris, sim.config, { resilience: fast });
+      admin = createClient(dfirIris, { ...sim.config, strict_output: true }, { resilience: fast });
     });
     after(async () => {
       await admin.close();
@@ -122,7 +122,7 @@ export function versionTests(log: CallLog): void {
     let admin: ConnectorClient;
     before(async () => {
       sim = await startIrisSimulator({ seed: 4 });
-      admin = createClient(dfirIris, sim.config, { resilience: fast });
+      admin = createClient(dfirIris, { ...sim.config, strict_output: true }, { resilience: fast });
     });
     after(async () => {
       await admin.close();
