@@ -1,9 +1,14 @@
-import { isRampartError } from "../connectors/sdk/index.ts";
+import { EXIT as CORE_EXIT, classify } from "../core/errors.ts";
 
-/** Exit codes: scripts tell a refused input from a failed remote call. */
-export const EXIT = { ok: 0, failed: 1, invalidInput: 2 } as const;
+/** Exit codes: scripts tell a refused input from a failed remote call (src/core/errors.ts has the table). */
+export const EXIT = { ok: CORE_EXIT.ok, failed: CORE_EXIT.failed, invalidInput: CORE_EXIT.refused } as const;
 
-export class UsageError extends Error {}
+/** A command line that cannot be acted on (a flag missing or malformed). */
+export class UsageError extends Error {
+  override get name(): string {
+    return "UsageError";
+  }
+}
 
 /** Thrown by a command that has printed everything already and only sets the exit code. */
 export class ExitCode extends Error {
@@ -14,17 +19,10 @@ export class ExitCode extends Error {
   }
 }
 
-/** Prints `<ErrorType>: <message>` on one line and returns the exit code for it. */
+/** Prints `<ErrorType>: <message>` on one line and returns the exit code the error table gives it. */
 export function reportFailure(error: unknown, write = (line: string) => process.stderr.write(line)): number {
   if (error instanceof ExitCode) return error.code;
-  if (isRampartError(error)) {
-    write(`${error.type}: ${error.message.replaceAll("\n", " ")}\n`);
-    return error.type === "ValidationError" ? EXIT.invalidInput : EXIT.failed;
-  }
-  if (error instanceof UsageError) {
-    write(`UsageError: ${error.message}\n`);
-    return EXIT.invalidInput;
-  }
-  write(`Error: ${String((error as Error)?.message ?? error).replaceAll("\n", " ")}\n`);
-  return EXIT.failed;
+  const { type, exitCode } = classify(error);
+  write(`${type}: ${String((error as Error)?.message ?? error).replaceAll("\n", " ")}\n`);
+  return exitCode;
 }

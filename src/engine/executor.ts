@@ -1,6 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { type Logger, schemas, silentLogger, ValidationError } from "../connectors/sdk/index.ts";
+import {
+  ConflictError,
+  type Logger,
+  NotFoundError,
+  schemas,
+  silentLogger,
+  ValidationError,
+} from "../connectors/sdk/index.ts";
 import { type Clock, iso, systemClock } from "./clock.ts";
 import { parseDuration } from "./duration.ts";
 import { errorData, RunCancelled, StepFailure } from "./errors.ts";
@@ -232,17 +239,17 @@ export class Engine {
   /** Continues an unfinished run from its last finished step (after a crash, a decision or a restart). */
   async resume(runId: string): Promise<RunOutcome> {
     const found = await this.#store.getRun(runId);
-    if (!found) throw new ValidationError(`no run "${runId}"`, { field: "run" });
+    if (!found) throw new NotFoundError(`no run "${runId}"`, { field: "run" });
     if (FINISHED.includes(found.status)) return outcomeOf(found, []);
     const now = this.#clock.now();
     let steal = false;
     if (found.status === "running" && found.owner && found.owner !== this.owner) {
       const expired = (found.leaseUntil ?? "") < iso(now);
       steal = expired || !this.#isOwnerAlive(found.owner);
-      if (!steal) throw new ValidationError(`run ${runId} is being executed by ${found.owner}`);
+      if (!steal) throw new ConflictError(`run ${runId} is being executed by ${found.owner}`);
     }
     const run = await this.#store.claimRun(runId, this.owner, iso(now + this.#leaseMs), iso(now), steal);
-    if (!run) throw new ValidationError(`run ${runId} could not be claimed (finished or taken meanwhile)`);
+    if (!run) throw new ConflictError(`run ${runId} could not be claimed (finished or taken meanwhile)`);
     const playbook = await this.#playbooks.load(run.playbookPath, {
       catalog: this.#catalog,
       read: async (p) => {
@@ -295,9 +302,9 @@ export class Engine {
   /** Starts the playbook of a finished run again, with the same inputs and connections. */
   async rerun(runId: string): Promise<RunOutcome> {
     const run = await this.#store.getRun(runId);
-    if (!run) throw new ValidationError(`no run "${runId}"`, { field: "run" });
+    if (!run) throw new NotFoundError(`no run "${runId}"`, { field: "run" });
     if (!FINISHED.includes(run.status))
-      throw new ValidationError(`run ${runId} is ${run.status}; only a finished run can be re-run`);
+      throw new ConflictError(`run ${runId} is ${run.status}; only a finished run can be re-run`);
     return this.start(run.playbookPath, {
       inputs: run.inputs,
       connections: run.connections,

@@ -98,7 +98,7 @@ describe("ConnectionStore", () => {
         config: { ...config, auth_token: "other-token" },
       }),
     );
-    assert.equal(error.type, "ValidationError");
+    assert.equal(error.type, "ConflictError");
     assert.equal(error.field, "name");
     assert.match(error.message, /"canary-prod" already exists/);
     assert.equal((await store.get("canary-prod")).config.auth_token, SECRET);

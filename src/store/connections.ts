@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import {
+  ConflictError,
   type Connector,
   NotFoundError,
   REDACTED,
@@ -87,7 +88,7 @@ export class ConnectionStore {
         .where("name", "=", name)
         .executeTakeFirst();
       if (existing) {
-        throw new ValidationError(`connection "${name}" already exists; remove it first or update it`, {
+        throw new ConflictError(`connection "${name}" already exists; remove it first or update it`, {
           field: "name",
         });
       }

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from "kysely";
-import { NotFoundError, ValidationError } from "../connectors/sdk/index.ts";
+import { ConflictError, NotFoundError } from "../connectors/sdk/index.ts";
 // The engine defines what it needs from persistence (a port); this file is the SQL side of it.
 import type {
   ApprovalDecision,
@@ -242,13 +242,13 @@ export class SqlRunStore implements RunStore {
       if (decision.key) query = query.where("step_key", "=", decision.key);
       const row = await query.orderBy("seq").executeTakeFirst();
       if (!row || !UNFINISHED.includes(run.status)) {
-        throw new ValidationError(`run ${runId} is not waiting for an approval (it is ${run.status})`, {
+        throw new ConflictError(`run ${runId} is not waiting for an approval (it is ${run.status})`, {
           field: "run",
         });
       }
       const deadline = (JSON.parse(row.input ?? "{}") as { deadline?: string }).deadline ?? "";
       if (deadline <= decision.at) {
-        throw new ValidationError(`the approval of ${row.step_key} timed out at ${deadline}`, {
+        throw new ConflictError(`the approval of ${row.step_key} timed out at ${deadline}`, {
           field: "run",
         });
       }
@@ -289,7 +289,7 @@ export class SqlRunStore implements RunStore {
       const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
       if (!row) throw new NotFoundError(`no run "${id}"`, { field: "run" });
       if (!UNFINISHED.includes(row.status)) {
-        throw new ValidationError(`run ${id} has already finished (${row.status})`, { field: "run" });
+        throw new ConflictError(`run ${id} has already finished (${row.status})`, { field: "run" });
       }
       const error: StepErrorData = { type: "Cancelled", message: "the run was cancelled", retryable: false };
       const changes = {

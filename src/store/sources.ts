@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
-import { ValidationError } from "../connectors/sdk/index.ts";
+import { ConflictError, ValidationError } from "../connectors/sdk/index.ts";
 
 export interface SourceRecord {
   name: string;
@@ -88,7 +88,7 @@ export class SourceStore {
       throw new ValidationError("every must be at most 7d", { field: "every" });
     }
     if (await this.get(source.name))
-      throw new ValidationError(`source "${source.name}" already exists`, { field: "name" });
+      throw new ConflictError(`source "${source.name}" already exists`, { field: "name" });
     await this.#db
       .insertInto("sources")
       .values({

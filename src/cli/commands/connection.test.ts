@@ -84,7 +84,7 @@ describe("rampart connection, end to end against the Canary simulator", () => {
       JSON.stringify(sim.config),
     );
     assert.equal(duplicate.code, 2);
-    assert.match(duplicate.stderr, /^ValidationError: connection "canary" already exists/);
+    assert.match(duplicate.stderr, /^ConflictError: connection "canary" already exists/);
 
     const invalid = await inDir(
       "connection",

@@ -13,6 +13,7 @@ export type ErrorType =
   | "ValidationError"
   | "AuthError"
   | "NotFoundError"
+  | "ConflictError"
   | "RateLimitedError"
   | "UpstreamError"
   | "TimeoutError"
@@ -90,6 +91,14 @@ export class NotFoundError extends RampartError {
   }
 }
 
+/** The request contradicts the current state: a name taken, a run finished or held by another worker. */
+export class ConflictError extends RampartError {
+  readonly type = "ConflictError";
+  protected get defaultRetryable(): boolean {
+    return false;
+  }
+}
+
 /** The vendor asked us to slow down; `retryAfterMs` says when to try again. */
 export class RateLimitedError extends RampartError {
   readonly type = "RateLimitedError";
@@ -125,11 +134,15 @@ const constructors: Record<ErrorType, new (message: string, options?: ErrorOptio
   ValidationError,
   AuthError,
   NotFoundError,
+  ConflictError,
   RateLimitedError,
   UpstreamError,
   TimeoutError,
   ConnectionError,
 };
+
+/** Every type of the hierarchy (the error table in src/core/errors.ts has a row for each). */
+export const ERROR_TYPES = Object.keys(constructors) as readonly ErrorType[];
 
 /** Rebuilds a typed error from its data (e.g. read back from a run record). */
 export function errorFromData(data: ErrorData): RampartError {
