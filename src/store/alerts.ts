@@ -1,7 +1,8 @@
 import { randomUUIDv7 } from "node:crypto";
-import type { Kysely, Transaction } from "kysely";
+import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
 import { type AlertContent, alertContent } from "./alert-content.ts";
-import { QueryTemplate } from "./query-template.ts";
+import { marker, QueryTemplate } from "./query-template.ts";
+import type { AlertsTable, RampartDb } from "./schema.ts";
 
 /**
  * A normalized alert arriving from a source, before de-duplication: the OCSF Detection Finding,
@@ -55,7 +56,7 @@ export interface PageOrigin {
   connector: string;
 }
 
-type Row = Record<string, unknown>;
+type Existing = Pick<Selectable<AlertsTable>, "id" | "vendor_id" | "content_hash" | "version">;
 
 // SQLite accepts 32766 bound parameters per statement and PostgreSQL 65535; stay well below both.
 const LOOKUP_CHUNK = 500;
@@ -81,21 +82,21 @@ export const INSERT_COLUMNS = [
 // Compiled INSERT and lookup templates kept per row count; pages are mostly full, so few sizes recur.
 const TEMPLATES_KEPT = 16;
 
-function toAlert(row: Row): StoredAlert {
+function toAlert(row: Selectable<AlertsTable>): StoredAlert {
   return {
-    id: String(row.id),
-    source: String(row.source),
-    connection: String(row.connection),
-    connector: String(row.connector),
-    vendorId: String(row.vendor_id),
-    title: String(row.title),
+    id: row.id,
+    source: row.source,
+    connection: row.connection,
+    connector: row.connector,
+    vendorId: row.vendor_id,
+    title: row.title,
     severityId: Number(row.severity_id),
     statusId: Number(row.status_id),
     time: Number(row.time),
     version: Number(row.version),
     ingestedAt: Number(row.ingested_at),
     updatedAt: Number(row.updated_at),
-    ocsf: JSON.parse(String(row.ocsf)) as Record<string, unknown>,
+    ocsf: JSON.parse(row.ocsf) as Record<string, unknown>,
   };
 }
 
@@ -115,12 +116,12 @@ function templateOf(
 
 /** Alerts de-duplicated by (connection, vendor id), each change kept as a version. */
 export class AlertStore {
-  readonly #db: Kysely<any>;
+  readonly #db: Kysely<RampartDb>;
   readonly #now: () => number;
   readonly #inserts = new Map<number, QueryTemplate>();
   readonly #lookups = new Map<number, QueryTemplate>();
 
-  constructor(db: Kysely<any>, now: () => number = Date.now) {
+  constructor(db: Kysely<RampartDb>, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
   }
@@ -130,7 +131,7 @@ export class AlertStore {
    * updated with their previous content kept as a version, unchanged ones left alone.
    */
   async storePage(
-    trx: Transaction<any>,
+    trx: Transaction<RampartDb>,
     origin: PageOrigin,
     incoming: readonly IncomingAlert[],
   ): Promise<PageResult> {
@@ -139,12 +140,12 @@ export class AlertStore {
     const byId = new Map<string, IncomingAlert>();
     for (const alert of incoming) byId.set(alert.vendorId, alert);
     const ids = [...byId.keys()];
-    const existing = new Map<string, Row>();
+    const existing = new Map<string, Existing>();
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
       const chunk = ids.slice(i, i + LOOKUP_CHUNK);
       const lookup = this.#lookup(trx, chunk.length);
-      const { rows } = await trx.executeQuery<Row>(lookup.bind([origin.connection, ...chunk]));
-      for (const row of rows) existing.set(String(row.vendor_id), row);
+      const { rows } = await trx.executeQuery<Existing>(lookup.bind([origin.connection, ...chunk]));
+      for (const row of rows) existing.set(row.vendor_id, row);
     }
     const now = this.#now();
     // New rows' values, INSERT_COLUMNS after INSERT_COLUMNS, bound to a compiled multi-row INSERT below.
@@ -234,30 +235,34 @@ export class AlertStore {
   }
 
   /** `SELECT … WHERE connection = ? AND vendor_id IN (n ids)`, compiled once per n. */
-  #lookup(trx: Transaction<any>, n: number): QueryTemplate {
+  #lookup(trx: Transaction<RampartDb>, n: number): QueryTemplate {
     return templateOf(this.#lookups, n + 1, () =>
       trx
         .selectFrom("alerts")
         // Not the OCSF text: most alerts come back unchanged, and only a changed one needs it (below).
         .select(["id", "vendor_id", "content_hash", "version"])
-        .where("connection", "=", 0)
+        .where("connection", "=", marker<string>(0))
         .where(
           "vendor_id",
           "in",
-          Array.from({ length: n }, (_, i) => i + 1),
+          Array.from({ length: n }, (_, i) => marker<string>(i + 1)),
         ),
     );
   }
 
   /** A multi-row INSERT of n new alerts, compiled once per n. */
-  #insert(trx: Transaction<any>, n: number): QueryTemplate {
+  #insert(trx: Transaction<RampartDb>, n: number): QueryTemplate {
     const width = INSERT_COLUMNS.length;
     return templateOf(this.#inserts, n * width, () =>
       trx
         .insertInto("alerts")
         .values(
-          Array.from({ length: n }, (_, r) =>
-            Object.fromEntries(INSERT_COLUMNS.map((column, c) => [column, r * width + c])),
+          Array.from(
+            { length: n },
+            (_, r) =>
+              Object.fromEntries(
+                INSERT_COLUMNS.map((column, c) => [column, marker(r * width + c)]),
+              ) as Insertable<AlertsTable>,
           ),
         ),
     );
@@ -279,7 +284,7 @@ export class AlertStore {
     return rows.map((r) => ({
       version: Number(r.version),
       recordedAt: Number(r.recorded_at),
-      ocsf: JSON.parse(String(r.ocsf)),
+      ocsf: JSON.parse(r.ocsf) as Record<string, unknown>,
     }));
   }
 
@@ -316,10 +321,10 @@ export class AlertStore {
         );
       }
       const rows = await query.orderBy("time").orderBy("id").limit(pageSize).execute();
-      for (const row of rows) yield JSON.parse(String(row.ocsf)) as Record<string, unknown>;
+      for (const row of rows) yield JSON.parse(row.ocsf) as Record<string, unknown>;
       if (rows.length < pageSize) return;
       const last = rows[rows.length - 1]!;
-      cursor = { time: Number(last.time), id: String(last.id) };
+      cursor = { time: Number(last.time), id: last.id };
     }
   }
 }

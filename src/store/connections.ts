@@ -10,21 +10,10 @@ import {
   ValidationError,
 } from "../connectors/sdk/index.ts";
 import type { Database } from "./database.ts";
+import type { ConnectionsTable, RampartDb } from "./schema.ts";
 import type { SecretBox } from "./secrets.ts";
 
 export const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-interface ConnectionsTable {
-  name: string;
-  connector: string;
-  config_encrypted: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface Tables {
-  connections: ConnectionsTable;
-}
 
 /** What may be shown of a saved connection: its secrets are `[REDACTED]`. */
 export interface ConnectionSummary {
@@ -62,13 +51,13 @@ export interface NewConnection {
  * the connector's connection schema and encrypted whole before it reaches the database.
  */
 export class ConnectionStore {
-  readonly #db: Kysely<Tables>;
+  readonly #db: Kysely<RampartDb>;
   readonly #connectors: ConnectorLookup;
   readonly #secrets: SecretBox;
   readonly #now: () => Date;
 
   constructor(options: ConnectionStoreOptions) {
-    this.#db = options.database.db as Kysely<Tables>;
+    this.#db = options.database.db;
     this.#connectors = options.connectors;
     this.#secrets = options.secrets;
     this.#now = options.now ?? (() => new Date());

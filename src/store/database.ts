@@ -17,12 +17,13 @@ import { DatabaseSync } from "node:sqlite";
 import { Kysely } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
 import { migrations } from "./migrations/index.ts";
+import type { RampartDb } from "./schema.ts";
 import { NodeSqliteDialect } from "./sqlite-driver.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
 export interface Database {
-  db: Kysely<any>;
+  db: Kysely<RampartDb>;
   dialect: Dialect;
   dataDir: string;
   close(): Promise<void>;
@@ -39,7 +40,7 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const dataDir = ensureDataDir(options.dataDir);
   const sqlite = openSqliteFile(resolve(dataDir, "rampart.db"), options.busyTimeoutMs);
-  const db = new Kysely<any>({ dialect: new NodeSqliteDialect(sqlite) });
+  const db = new Kysely<RampartDb>({ dialect: new NodeSqliteDialect(sqlite) });
   try {
     await migrate(db);
   } catch (error) {
@@ -80,7 +81,10 @@ function makeOwnerOnly(file: string): void {
   for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
 }
 
-/** Applies every migration not yet applied, all in one transaction (DDL is transactional in SQLite and PostgreSQL). */
+/**
+ * Applies every migration not yet applied, all in one transaction (DDL is transactional in SQLite and
+ * PostgreSQL). Migrations see the database untyped: each one runs against the schema of its own time.
+ */
 export async function migrate(db: Kysely<any>, list: Record<string, Migration> = migrations): Promise<void> {
   const migrator = new Migrator({
     db,

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import type { SourceInbox } from "../connectors/sdk/index.ts";
+import type { RampartDb } from "./schema.ts";
 
 /** The durable inbox of one source: consume-once vendor data kept until the alerts it names are stored. */
 export class StoredInbox implements SourceInbox {
-  readonly #db: Kysely<any>;
+  readonly #db: Kysely<RampartDb>;
   readonly #source: string;
   readonly #now: () => number;
 
-  constructor(db: Kysely<any>, source: string, now: () => number = Date.now) {
+  constructor(db: Kysely<RampartDb>, source: string, now: () => number = Date.now) {
     this.#db = db;
     this.#source = source;
     this.#now = now;
@@ -33,10 +34,10 @@ export class StoredInbox implements SourceInbox {
       .orderBy("created_at")
       .orderBy("id")
       .execute();
-    return rows.map((row) => ({ id: String(row.id), items: JSON.parse(String(row.items)) as unknown[] }));
+    return rows.map((row) => ({ id: row.id, items: JSON.parse(row.items) as unknown[] }));
   }
 
-  async finish(trx: Transaction<any>, ids: readonly string[]): Promise<void> {
+  async finish(trx: Transaction<RampartDb>, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await trx
       .updateTable("source_inbox")

@@ -1,5 +1,10 @@
 import type { Compilable, CompiledQuery } from "kysely";
 
+/** The placeholder for the `index`-th value of a template, typed as the column it stands in for. */
+export function marker<T = unknown>(index: number): T {
+  return index as T;
+}
+
 /**
  * A query compiled once by the active dialect's compiler and then run many times with fresh
  * values. Building and compiling the syntax tree of a 500-row INSERT costs more main-thread time

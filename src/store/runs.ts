@@ -16,61 +16,16 @@ import type {
   StepWarning,
 } from "../engine/run-store.ts";
 import type { Database } from "./database.ts";
-
-interface RunsTable {
-  id: string;
-  playbook_name: string;
-  playbook_path: string;
-  playbook_hash: string;
-  playbook_sources: string;
-  inputs: string;
-  connections: string;
-  alert: string | null;
-  status: string;
-  outputs: string | null;
-  error: string | null;
-  message: string | null;
-  rerun_of: string | null;
-  cause_kind: string | null;
-  cause: string | null;
-  owner: string | null;
-  lease_until: string | null;
-  created_at: string;
-  updated_at: string;
-  finished_at: string | null;
-}
-
-interface RunStepsTable {
-  run_id: string;
-  step_key: string;
-  attempt: number;
-  seq: number;
-  step_id: string;
-  type: string;
-  status: string;
-  input: string | null;
-  output: string | null;
-  http_status: number | null;
-  error: string | null;
-  warnings: string | null;
-  idempotency_key: string;
-  started_at: string;
-  finished_at: string | null;
-}
-
-interface Tables {
-  runs: RunsTable;
-  run_steps: RunStepsTable;
-}
+import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["running", "waiting"];
 
 /** Runs and their step attempts in SQL, through Kysely's builders only (SQLite today, PostgreSQL later). */
 export class SqlRunStore implements RunStore {
-  readonly #db: Kysely<Tables>;
+  readonly #db: Kysely<RampartDb>;
 
   constructor(database: Pick<Database, "db">) {
-    this.#db = database.db as Kysely<Tables>;
+    this.#db = database.db;
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {

@@ -1,5 +1,6 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import { ConflictError, ValidationError } from "../connectors/sdk/index.ts";
+import type { RampartDb, SourcesTable } from "./schema.ts";
 
 export interface SourceRecord {
   name: string;
@@ -38,18 +39,16 @@ const COLUMNS = [
   "created_at",
 ] as const;
 
-function toRecord(row: Record<string, unknown>): SourceRecord {
+function toRecord(row: Selectable<SourcesTable>): SourceRecord {
   return {
-    name: String(row.name),
-    connection: String(row.connection),
-    connector: String(row.connector),
+    name: row.name,
+    connection: row.connection,
+    connector: row.connector,
     intervalMs: Number(row.interval_ms),
     checkpoint:
-      row.checkpoint === null || row.checkpoint === undefined
-        ? undefined
-        : JSON.parse(String(row.checkpoint)),
+      row.checkpoint === null || row.checkpoint === undefined ? undefined : JSON.parse(row.checkpoint),
     failures: Number(row.failures),
-    lastError: row.last_error === null ? undefined : (row.last_error as string | undefined),
+    lastError: row.last_error ?? undefined,
     lastPolledAt: row.last_polled_at === null ? undefined : Number(row.last_polled_at),
     lastSuccessAt: row.last_success_at === null ? undefined : Number(row.last_success_at),
     nextPollAt: Number(row.next_poll_at),
@@ -59,10 +58,10 @@ function toRecord(row: Record<string, unknown>): SourceRecord {
 
 /** Alert sources: a saved connection, a polling interval and the checkpoint reached so far. */
 export class SourceStore {
-  readonly #db: Kysely<any>;
+  readonly #db: Kysely<RampartDb>;
   readonly #now: () => number;
 
-  constructor(db: Kysely<any>, now: () => number = Date.now) {
+  constructor(db: Kysely<RampartDb>, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
   }
@@ -125,7 +124,7 @@ export class SourceStore {
   }
 
   /** Moves the checkpoint inside the transaction that stores the page it covers. */
-  async saveCheckpoint(trx: Transaction<any>, name: string, checkpoint: unknown): Promise<void> {
+  async saveCheckpoint(trx: Transaction<RampartDb>, name: string, checkpoint: unknown): Promise<void> {
     await trx
       .updateTable("sources")
       .set({ checkpoint: JSON.stringify(checkpoint) })

@@ -1,0 +1,160 @@
+/**
+ * Every table of Rampart's database, once: `Kysely<RampartDb>` checks every query the store writes.
+ * Times are ISO-8601 text (`*_at` of connections and runs) or epoch milliseconds (ingestion's
+ * tables), JSON values are text; both portable between SQLite and PostgreSQL. A migration that
+ * adds a column adds it here too.
+ */
+import type { Generated } from "kysely";
+
+export interface ConnectionsTable {
+  name: string;
+  connector: string;
+  /** The whole config, encrypted (secrets.ts), bound to the row's name. */
+  config_encrypted: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RunsTable {
+  id: string;
+  playbook_name: string;
+  playbook_path: string;
+  playbook_hash: string;
+  /** JSON: absolute path → source text of the playbook and every nested one. */
+  playbook_sources: string;
+  inputs: string;
+  connections: string;
+  alert: string | null;
+  status: string;
+  outputs: string | null;
+  error: string | null;
+  message: string | null;
+  rerun_of: string | null;
+  /** What started the run: `webhook`, `schedule`, … (null: the CLI or an alert trigger); JSON detail in `cause`. */
+  cause_kind: string | null;
+  cause: string | null;
+  owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface RunStepsTable {
+  run_id: string;
+  step_key: string;
+  attempt: number;
+  seq: number;
+  step_id: string;
+  type: string;
+  status: string;
+  input: string | null;
+  output: string | null;
+  http_status: number | null;
+  error: string | null;
+  /** JSON: the reply's mismatches with its output schema (SDK output warnings), null when none. */
+  warnings: string | null;
+  idempotency_key: string;
+  started_at: string;
+  finished_at: string | null;
+}
+
+export interface SourcesTable {
+  name: string;
+  connection: string;
+  connector: string;
+  interval_ms: number;
+  /** JSON; null before the first committed page. */
+  checkpoint: string | null;
+  failures: Generated<number>;
+  last_error: string | null;
+  last_polled_at: number | null;
+  last_success_at: number | null;
+  next_poll_at: Generated<number>;
+  created_at: number;
+}
+
+export interface AlertsTable {
+  id: string;
+  source: string;
+  connection: string;
+  connector: string;
+  vendor_id: string;
+  /** SHA-256 of `ocsf`: the de-duplication hash. */
+  content_hash: string;
+  title: string;
+  severity_id: number;
+  status_id: number;
+  time: number;
+  /** The OCSF Detection Finding as JSON text. */
+  ocsf: string;
+  version: number;
+  ingested_at: number;
+  updated_at: number;
+}
+
+export interface AlertVersionsTable {
+  alert_id: string;
+  version: number;
+  content_hash: string;
+  ocsf: string;
+  recorded_at: number;
+}
+
+export interface SourceInboxTable {
+  id: string;
+  source: string;
+  /** JSON array of the consume-once items. */
+  items: string;
+  created_at: number;
+  done_at: number | null;
+}
+
+export interface AlertTriggersTable {
+  alert_id: string;
+  /** Absolute path of the playbook file. */
+  playbook: string;
+  /** The run the trigger started; null while it is pending. */
+  run_id: string | null;
+  created_at: number;
+}
+
+/** The database as the store sees it. */
+/** A webhook playbook's signing secret, encrypted and bound to the playbook's name. */
+export interface WebhookSecretsTable {
+  playbook: string;
+  secret_encrypted: string;
+  created_at: string;
+}
+
+/** One row per idempotent webhook delivery: a redelivery maps to the same run. */
+export interface WebhookDeliveriesTable {
+  playbook: string;
+  idempotency_key: string;
+  run_id: string;
+  body_sha256: string;
+  created_at: string;
+}
+
+/** The ledger of schedule firings: one row per (playbook, fire time). */
+export interface ScheduleFiringsTable {
+  playbook: string;
+  fire_time: string;
+  run_id: string | null;
+  outcome: string;
+  recorded_at: string;
+}
+
+export interface RampartDb {
+  connections: ConnectionsTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+  sources: SourcesTable;
+  alerts: AlertsTable;
+  alert_versions: AlertVersionsTable;
+  source_inbox: SourceInboxTable;
+  alert_triggers: AlertTriggersTable;
+  webhook_secrets: WebhookSecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  schedule_firings: ScheduleFiringsTable;
+}
