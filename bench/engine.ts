@@ -18,6 +18,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { Agent, request } from "undici";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { defaultRegistry } from "../src/connectors/registry.ts";
+import { ClientPool } from "../src/connectors/sdk/index.ts";
 import { Engine, type ScriptRunnerLike } from "../src/engine/executor.ts";
 import { ConnectorCaller } from "../src/engine/operation-caller.ts";
 import { createScriptRunner } from "../src/engine/sandbox/index.ts";
@@ -94,13 +95,14 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const sim = await startSimulatorProcess();
   try {
-    const caller = new ConnectorCaller({
+    const clients = new ClientPool({
       catalog: registry,
       connection: async (name) =>
         name === "defender"
           ? { connector: "ms-defender", config: { ...sim.info.config, rate_limit_per_minute: 0 } }
           : undefined,
     });
+    const caller = new ConnectorCaller(clients);
     // Time spent inside the sandbox, so a script step's own cost can be told from the engine's.
     const sandbox = { calls: 0, ms: 0 };
     const timedScripts: ScriptRunnerLike = {
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
       });
     }
     await floorClient.close();
-    await caller.close();
+    await clients.close();
   } finally {
     await scripts.close();
     await database.close();

@@ -18,6 +18,7 @@ import { createClient, type Vendor } from "../src/connectors/sdk/index.ts";
 import { Ingestor } from "../src/ingest/ingest.ts";
 import { INSERT_COLUMNS } from "../src/store/alerts.ts";
 import { openDatabase, openSqliteFile } from "../src/store/database.ts";
+import { SqlIngestStore } from "../src/store/ingest-store.ts";
 import { SourceStore } from "../src/store/sources.ts";
 
 const END_TO_END_TARGET = 25_000;
@@ -118,7 +119,13 @@ async function ingestOnce(dataDir: string, sim: SimInfo, label: string, resetChe
     });
   }
   if (resetCheckpoint) await database.db.updateTable("sources").set({ checkpoint: null }).execute();
-  const ingestor = new Ingestor({ db: database.db, vendors, connectionConfig: async () => sim.config });
+  const canary = vendors.find((v) => v.connector.name === "thinkst-canary")!;
+  const client = createClient(canary.connector, sim.config);
+  const ingestor = new Ingestor({
+    store: new SqlIngestStore(database.db),
+    vendors,
+    client: async () => client,
+  });
   try {
     return await timed(label, async () => {
       const [report] = await ingestor.once(["canary"]);
@@ -129,6 +136,7 @@ async function ingestOnce(dataDir: string, sim: SimInfo, label: string, resetChe
     });
   } finally {
     await ingestor.close();
+    await client.close();
     await database.close();
   }
 }

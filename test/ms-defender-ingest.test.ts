@@ -12,6 +12,7 @@ import { pollSource } from "../src/ingest/poll-source.ts";
 import { createOcsfValidator } from "../src/ocsf/validator.ts";
 import { AlertStore } from "../src/store/alerts.ts";
 import { type Database, openDatabase } from "../src/store/database.ts";
+import { SqlIngestStore } from "../src/store/ingest-store.ts";
 import { SourceStore } from "../src/store/sources.ts";
 
 const START = Date.parse("2025-06-02T09:30:00Z");
@@ -44,7 +45,12 @@ describe("ingesting Defender alerts into the alert store", () => {
 
   const pollOnce = async () => {
     const source = (await new SourceStore(database.db).get("defender"))!;
-    const report = await pollSource({ db: database.db }, source, vendor.alertSource!, client);
+    const report = await pollSource(
+      { store: new SqlIngestStore(database.db) },
+      source,
+      vendor.alertSource!,
+      client,
+    );
     assert.equal(report.error, undefined, report.error?.message);
     return report;
   };

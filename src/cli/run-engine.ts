@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type ConnectorRegistry, defaultRegistry } from "../connectors/registry.ts";
-import { type Logger, NotFoundError } from "../connectors/sdk/index.ts";
+import { ClientPool, type Logger } from "../connectors/sdk/index.ts";
 import { bindConnections } from "../engine/bind-connections.ts";
 import { Engine, type RunEvent, type RunOutcome } from "../engine/executor.ts";
 import { type LoadedPlaybook, PlaybookError } from "../engine/load.ts";
@@ -20,6 +20,8 @@ export interface EngineSession {
   connections: ConnectionStore;
   /** The connectors of this session: the shipped ones and those from connector files. */
   registry: ConnectorRegistry;
+  /** One client per saved connection, shared by playbooks and ingestion. */
+  clients: ClientPool;
   /** The one database handle of the process, for anything else the command needs (alerts, sources). */
   database: Database;
 }
@@ -37,18 +39,12 @@ export async function withEngine<T>(
     connectors: registry,
     secrets: openSecretBox({ dataDir }),
   });
-  const caller = new ConnectorCaller({
+  const clients = new ClientPool({
     catalog: registry,
-    connection: async (name) => {
-      try {
-        return await connections.get(name);
-      } catch (error) {
-        if (error instanceof NotFoundError) return undefined;
-        throw error;
-      }
-    },
+    connection: (name) => connections.get(name),
     client: { logger: options.logger },
   });
+  const caller = new ConnectorCaller(clients);
   const scripts = createScriptRunner();
   const runs = new SqlRunStore(database);
   const engine = new Engine({
@@ -60,10 +56,10 @@ export async function withEngine<T>(
     onEvent: options.onEvent,
   });
   try {
-    return await fn({ engine, runs, connections, registry, database });
+    return await fn({ engine, runs, connections, registry, clients, database });
   } finally {
     await scripts.close();
-    await caller.close();
+    await clients.close();
     await database.close();
   }
 }

@@ -8,6 +8,7 @@ import {
   type TriggerDispatcherOptions,
   type TriggerReport,
 } from "../ingest/triggers.ts";
+import { SqlTriggerStore } from "../store/triggers.ts";
 import { UsageError } from "./failure.ts";
 import type { EngineSession } from "./run-engine.ts";
 import { reportPlaybookError } from "./run-engine.ts";
@@ -47,7 +48,8 @@ export function dispatcherOf(
   onRun?: TriggerDispatcherOptions["onRun"],
 ): TriggerDispatcher {
   return new TriggerDispatcher({
-    db: session.database.db,
+    store: new SqlTriggerStore(session.database.db),
+    runExists: async (runId) => (await session.runs.getRun(runId)) !== undefined,
     engine: session.engine,
     catalog: session.registry,
     connections: () => session.connections.list(),

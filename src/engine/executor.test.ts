@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { defaultRegistry } from "../connectors/registry.ts";
+import { ClientPool } from "../connectors/sdk/index.ts";
 import type { Simulator } from "../connectors/sdk/sim/server.ts";
 import { startCanarySimulator } from "../connectors/thinkst-canary/simulator.ts";
 import { type Database, openDatabase } from "../store/database.ts";
@@ -42,6 +43,7 @@ describe("engine", () => {
   let database: Database;
   let store: SqlRunStore;
   let sim: Simulator;
+  let clients: ClientPool;
   let caller: ConnectorCaller;
   let events: RunEvent[];
   let config: Record<string, unknown>;
@@ -71,18 +73,19 @@ describe("engine", () => {
     sim = await startCanarySimulator({ seed: 3 });
     // One HTTP attempt per call, so step retries are what the tests see.
     config = { ...sim.config, max_attempts: 1 };
-    caller = new ConnectorCaller({
+    clients = new ClientPool({
       catalog: defaultRegistry(),
       connection: async (name) =>
         name === "lab-canary" ? { connector: "thinkst-canary", config } : undefined,
     });
+    caller = new ConnectorCaller(clients);
   });
   beforeEach(async () => {
     events = [];
     await fetch(`${sim.url}/__sim/reset`, { method: "POST" });
   });
   after(async () => {
-    await caller.close();
+    await clients.close();
     await scripts.close();
     await sim.close();
     await database.close();

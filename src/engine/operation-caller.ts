@@ -1,14 +1,10 @@
 import {
   type CallResult,
-  type ClientOptions,
-  type Connector,
-  type ConnectorClient,
-  createClient,
+  type ClientPool,
   Redactor,
   redactAll,
   ValidationError,
 } from "../connectors/sdk/index.ts";
-import type { ConnectorCatalog } from "./load.ts";
 
 /** One `call` step's request, as the engine hands it to the step-call boundary. */
 export interface OperationCall {
@@ -37,30 +33,16 @@ export interface OperationCaller {
   close(): Promise<void>;
 }
 
-/** A saved connection's connector and decrypted config. */
-export interface SavedConnection {
-  connector: string;
-  config: unknown;
-}
-
-export interface ConnectorCallerOptions {
-  catalog: ConnectorCatalog;
-  /** Looks up a saved connection by name (decrypted); throw or return undefined when missing. */
-  connection(name: string): Promise<SavedConnection | undefined>;
-  client?: ClientOptions;
-}
-
-/** The default boundary: one ConnectorClient per saved connection, opened on first use. */
+/** The default boundary: each call goes to the connection's client in a shared ClientPool. */
 export class ConnectorCaller implements OperationCaller {
-  readonly #options: ConnectorCallerOptions;
-  readonly #clients = new Map<string, Promise<ConnectorClient>>();
+  readonly #clients: ClientPool;
 
-  constructor(options: ConnectorCallerOptions) {
-    this.#options = options;
+  constructor(clients: ClientPool) {
+    this.#clients = clients;
   }
 
   async open(connection: string, connector: string): Promise<Redactor> {
-    const client = await this.#client(connection);
+    const client = await this.#clients.get(connection);
     if (client.connector.name !== connector) {
       throw new ValidationError(
         `connection "${connection}" is for connector ${client.connector.name}, not ${connector}`,
@@ -71,7 +53,7 @@ export class ConnectorCaller implements OperationCaller {
   }
 
   async call(request: OperationCall): Promise<CallResult> {
-    const client = await this.#client(request.connection);
+    const client = await this.#clients.get(request.connection);
     return client.call(request.operation, request.input, {
       signal: request.signal,
       throwOnHttpError: request.throwOnHttpError,
@@ -79,32 +61,8 @@ export class ConnectorCaller implements OperationCaller {
     });
   }
 
-  async close(): Promise<void> {
-    const clients = await Promise.allSettled(this.#clients.values());
-    this.#clients.clear();
-    for (const c of clients) if (c.status === "fulfilled") await c.value.close();
-  }
-
-  #client(name: string): Promise<ConnectorClient> {
-    let client = this.#clients.get(name);
-    if (!client) {
-      client = this.#open(name);
-      this.#clients.set(name, client);
-      client.catch(() => this.#clients.delete(name));
-    }
-    return client;
-  }
-
-  async #open(name: string): Promise<ConnectorClient> {
-    const saved = await this.#options.connection(name);
-    if (!saved) throw new ValidationError(`no saved connection "${name}"`, { field: "connections" });
-    const connector: Connector | undefined = this.#options.catalog.get(saved.connector);
-    if (!connector)
-      throw new ValidationError(`connection "${name}" uses unknown connector ${saved.connector}`, {
-        field: "connections",
-      });
-    return createClient(connector, saved.config, this.#options.client);
-  }
+  /** Nothing to release: the pool belongs to whoever made it, and outlives the caller. */
+  async close(): Promise<void> {}
 }
 
 /** Applies several connections' redactors in turn (a run may use more than one connection). */

@@ -1,43 +1,54 @@
-import type { Kysely, Transaction } from "kysely";
-import { type ConnectorClient, createClient, type Vendor } from "../connectors/sdk/index.ts";
+import { type ConnectorClient, NotFoundError, type Vendor } from "../connectors/sdk/index.ts";
 import type { StoredAlert } from "../store/alerts.ts";
-import { type SourceRecord, SourceStore } from "../store/sources.ts";
+import type { SourceRecord } from "../store/sources.ts";
 import { NormalizePool } from "./normalize-pool.ts";
 import { type PollReport, pollSource } from "./poll-source.ts";
+import type { IngestStore, TriggerRow } from "./ports.ts";
 
 export interface IngestOptions {
-  db: Kysely<any>;
+  store: IngestStore;
   vendors: readonly Vendor[];
-  /** The decrypted config of a saved connection. */
-  connectionConfig(name: string): Promise<Record<string, unknown>>;
-  onNewAlerts?: (trx: Transaction<any>, alerts: StoredAlert[]) => Promise<void>;
+  /** The client of a saved connection; the caller keeps one per connection (pools and tokens reused). */
+  client(connection: string): Promise<ConnectorClient>;
+  /** The runs new alerts owe (recorded with them). */
+  triggers?: (created: StoredAlert[]) => Promise<TriggerRow[]>;
   onPage?: (report: PollReport) => void;
   now?: () => number;
 }
 
-/** Runs the pollers; keeps one client per connection so pools and tokens are reused between ticks. */
+/** Polls alert sources: each on its own schedule, each failure backing off without stopping the others. */
 export class Ingestor {
   readonly #options: IngestOptions;
-  readonly #sources: SourceStore;
-  readonly #clients = new Map<string, ConnectorClient>();
   // Threads start only when a page is large enough to be worth handing over.
   readonly #normalizer = new NormalizePool();
 
   constructor(options: IngestOptions) {
     this.#options = options;
-    this.#sources = new SourceStore(options.db, options.now);
   }
 
   /** Polls every chosen source once, concurrently; one source failing never stops the others. */
   async once(names?: readonly string[]): Promise<PollReport[]> {
-    const all = await this.#sources.list();
+    const all = await this.#options.store.sources();
     const chosen = names ? all.filter((s) => names.includes(s.name)) : all;
     const missing = names?.filter((n) => !all.some((s) => s.name === n)) ?? [];
-    if (missing.length > 0) throw new Error(`no source named ${missing.join(", ")}; see rampart source list`);
+    if (missing.length > 0)
+      throw new NotFoundError(`no source named ${missing.join(", ")}; see rampart source list`, {
+        field: "source",
+      });
     return Promise.all(chosen.map((source) => this.#poll(source)));
   }
 
-  /** Polls each source whenever it is due (its interval, or its backoff after failures) until aborted. */
+  /** Polls the chosen sources that are due now (their interval, or their backoff after failures). */
+  async tick(names?: readonly string[]): Promise<{ reports: PollReport[]; nextPollAt: number }> {
+    const now = this.#options.now ?? Date.now;
+    const sources = (await this.#options.store.sources()).filter((s) => !names || names.includes(s.name));
+    const due = sources.filter((s) => s.nextPollAt <= now());
+    const reports = await Promise.all(due.map((source) => this.#poll(source)));
+    const refreshed = (await this.#options.store.sources()).filter((s) => !names || names.includes(s.name));
+    return { reports, nextPollAt: Math.min(...refreshed.map((s) => s.nextPollAt), now() + 60_000) };
+  }
+
+  /** Ticks until aborted, sleeping until the next source is due. */
   async run(
     signal: AbortSignal,
     names?: readonly string[],
@@ -45,42 +56,38 @@ export class Ingestor {
   ): Promise<void> {
     const now = this.#options.now ?? Date.now;
     while (!signal.aborted) {
-      const sources = (await this.#sources.list()).filter((s) => !names || names.includes(s.name));
-      const due = sources.filter((s) => s.nextPollAt <= now());
-      if (due.length > 0) await onTick?.(await Promise.all(due.map((source) => this.#poll(source))));
-      const refreshed = (await this.#sources.list()).filter((s) => !names || names.includes(s.name));
-      const next = Math.min(...refreshed.map((s) => s.nextPollAt), now() + 60_000);
-      await sleep(Math.max(50, next - now()), signal);
+      const { reports, nextPollAt } = await this.tick(names);
+      if (reports.length > 0) await onTick?.(reports);
+      await sleep(Math.max(50, nextPollAt - now()), signal);
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#clients.values()].map((c) => c.close()));
-    this.#clients.clear();
     await this.#normalizer.close();
   }
 
   async #poll(source: SourceRecord): Promise<PollReport> {
+    const { store } = this.#options;
     const vendor = this.#options.vendors.find((v) => v.connector.name === source.connector);
     const empty = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0 };
     if (!vendor?.alertSource) {
       const message = `connector ${source.connector} is not an alert source`;
-      await this.#sources.recordFailure(source.name, message);
+      await store.recordFailure(source.name, message);
       return { ...empty, error: { type: "ValidationError", message } };
     }
     let client: ConnectorClient;
     try {
-      client = await this.#client(source, vendor);
+      client = await this.#options.client(source.connection);
     } catch (error) {
       const message = (error as Error).message;
-      await this.#sources.recordFailure(source.name, message);
+      await store.recordFailure(source.name, message);
       return { ...empty, error: { type: (error as { type?: string }).type ?? "Error", message } };
     }
     return pollSource(
       {
-        db: this.#options.db,
+        store,
         now: this.#options.now,
-        onNewAlerts: this.#options.onNewAlerts,
+        triggers: this.#options.triggers,
         onPage: this.#options.onPage,
         normalizer: this.#normalizer,
       },
@@ -88,15 +95,6 @@ export class Ingestor {
       vendor.alertSource,
       client,
     );
-  }
-
-  async #client(source: SourceRecord, vendor: Vendor): Promise<ConnectorClient> {
-    let client = this.#clients.get(source.connection);
-    if (!client) {
-      client = createClient(vendor.connector, await this.#options.connectionConfig(source.connection));
-      this.#clients.set(source.connection, client);
-    }
-    return client;
   }
 }
 

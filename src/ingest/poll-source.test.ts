@@ -8,6 +8,7 @@ import type { Simulator } from "../connectors/sdk/sim/server.ts";
 import { vendor } from "../connectors/thinkst-canary/index.ts";
 import type { StoredAlert } from "../store/alerts.ts";
 import { openDatabase } from "../store/database.ts";
+import { SqlIngestStore } from "../store/ingest-store.ts";
 import { SourceStore } from "../store/sources.ts";
 import { NormalizePool } from "./normalize-pool.ts";
 import { pollSource } from "./poll-source.ts";
@@ -40,7 +41,14 @@ async function pollInto(normalizer: NormalizePool | undefined) {
     });
     const created: StoredAlert[] = [];
     const report = await pollSource(
-      { db: database.db, normalizer, onNewAlerts: async (_trx, alerts) => void created.push(...alerts) },
+      {
+        store: new SqlIngestStore(database.db),
+        normalizer,
+        triggers: async (alerts) => {
+          created.push(...alerts);
+          return [];
+        },
+      },
       (await sources.get("canary"))!,
       vendor.alertSource!,
       client,

@@ -1,14 +1,13 @@
-import type { Kysely, Transaction } from "kysely";
 import {
   type AlertSource,
   type ConnectorClient,
   isRampartError,
   type SourcePage,
 } from "../connectors/sdk/index.ts";
-import { AlertStore, type IncomingAlert, type StoredAlert } from "../store/alerts.ts";
-import { StoredInbox } from "../store/inbox.ts";
-import { type SourceRecord, SourceStore } from "../store/sources.ts";
+import type { IncomingAlert, StoredAlert } from "../store/alerts.ts";
+import type { SourceRecord } from "../store/sources.ts";
 import type { NormalizePool } from "./normalize-pool.ts";
+import type { IngestStore, TriggerRow } from "./ports.ts";
 
 // Smaller pages are normalized on the polling thread: handing them over costs more than it saves.
 const OFFLOAD_MIN_ALERTS = 50;
@@ -24,10 +23,10 @@ export interface PollReport {
 }
 
 export interface PollDependencies {
-  db: Kysely<any>;
+  store: IngestStore;
   now?: () => number;
-  /** Called inside each page's transaction with the alerts stored for the first time (triggers enqueue here). */
-  onNewAlerts?: (trx: Transaction<any>, alerts: StoredAlert[]) => Promise<void>;
+  /** The runs the alerts stored for the first time owe; recorded in the same transaction as the page. */
+  triggers?: (created: StoredAlert[]) => Promise<TriggerRow[]>;
   /** Progress after every committed page. */
   onPage?: (report: PollReport) => void;
   /** Worker threads that normalize large pages while earlier ones are stored (else this thread does). */
@@ -52,9 +51,8 @@ export async function pollSource(
   client: ConnectorClient,
 ): Promise<PollReport> {
   const now = deps.now ?? Date.now;
-  const alerts = new AlertStore(deps.db, now);
-  const sources = new SourceStore(deps.db, now);
-  const inbox = new StoredInbox(deps.db, source.name, now);
+  const { store } = deps;
+  const inbox = store.inbox(source.name);
   const report: PollReport = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0 };
   const origin = { source: source.name, connection: source.connection, connector: source.connector };
   const pages = alertSource
@@ -98,22 +96,24 @@ export async function pollSource(
           vendorId: alertSource.alertId(raw),
           ocsf: alertSource.normalize(raw),
         }));
-      const stored = await deps.db.transaction().execute(async (trx) => {
-        if (alertSource.readAhead) {
-          // The vendor prepares the next page while this one is stored. Asked for inside the
-          // transaction, so any database work of the source itself still waits for the commit.
-          if (queue.length === 0 && !fetching) request();
-          // Storing is synchronous work chained by microtasks, so the request would wait for the commit:
-          // undici writes a request on a reused keep-alive socket from a setImmediate. Two turns of the
-          // event loop let the source reach the socket first (the second runs after undici's).
-          await eventLoopTurn();
-          await eventLoopTurn();
-        }
-        const result = await alerts.storePage(trx, origin, incoming);
-        await sources.saveCheckpoint(trx, source.name, page.checkpoint);
-        await inbox.finish(trx, page.inboxIds ?? []);
-        if (result.created.length > 0 && deps.onNewAlerts) await deps.onNewAlerts(trx, result.created);
-        return result;
+      const stored = await store.commitPage({
+        origin,
+        alerts: incoming,
+        checkpoint: page.checkpoint,
+        inboxIds: page.inboxIds ?? [],
+        triggers: deps.triggers,
+        begin: alertSource.readAhead
+          ? async () => {
+              // The vendor prepares the next page while this one is stored. Asked for inside the
+              // transaction, so any database work of the source itself still waits for the commit.
+              if (queue.length === 0 && !fetching) request();
+              // Storing is synchronous work chained by microtasks, so the request would wait for the commit:
+              // undici writes a request on a reused keep-alive socket from a setImmediate. Two turns of the
+              // event loop let the source reach the socket first (the second runs after undici's).
+              await eventLoopTurn();
+              await eventLoopTurn();
+            }
+          : undefined,
       });
       report.pages++;
       report.new += stored.new;
@@ -122,13 +122,13 @@ export async function pollSource(
       deps.onPage?.(report);
     }
     finished = true;
-    await sources.recordSuccess(source.name);
+    await store.recordSuccess(source.name);
   } catch (error) {
     const data = isRampartError(error)
       ? { type: error.type, message: error.message }
       : { type: "Error", message: String((error as Error)?.message ?? error) };
     report.error = data;
-    await sources.recordFailure(source.name, `${data.type}: ${data.message}`);
+    await store.recordFailure(source.name, `${data.type}: ${data.message}`);
   } finally {
     // As a for-await loop would on a failure: let the source finish (close its cursors, pools).
     if (!finished) {

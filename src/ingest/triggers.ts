@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import type { Kysely, Transaction } from "kysely";
 import { type Logger, silentLogger } from "../connectors/sdk/index.ts";
 import { bindConnections, type SavedConnection } from "../engine/bind-connections.ts";
 import type { RunOutcome, StartOptions } from "../engine/executor.ts";
@@ -14,6 +13,7 @@ import {
   type PlaybookIssue,
 } from "../engine/load.ts";
 import type { StoredAlert } from "../store/alerts.ts";
+import type { TriggerRow, TriggerStore } from "./ports.ts";
 
 /** A playbook that starts a run for each new alert matching its `trigger.alert`. */
 export interface AlertTrigger {
@@ -113,7 +113,6 @@ export function triggerRunId(alertId: string, playbook: string): string {
 export interface TriggerMatcherOptions {
   triggers: readonly AlertTrigger[];
   logger?: Logger;
-  now?: () => number;
 }
 
 /** Decides which new alerts start which playbooks, and records that with the alerts themselves. */
@@ -121,12 +120,10 @@ export class TriggerMatcher {
   readonly triggers: readonly AlertTrigger[];
   readonly #expressions = new Expressions();
   readonly #logger: Logger;
-  readonly #now: () => number;
 
   constructor(options: TriggerMatcherOptions) {
     this.triggers = options.triggers;
     this.#logger = options.logger ?? silentLogger;
-    this.#now = options.now ?? Date.now;
     // Compile now: a playbook that loaded has expressions that parse, but fail early all the same.
     for (const t of this.triggers) if (t.when) this.#expressions.compile(t.when);
   }
@@ -157,29 +154,23 @@ export class TriggerMatcher {
   }
 
   /**
-   * The `onNewAlerts` hook of polling: inside the page's transaction, one `alert_triggers` row per
-   * (new alert, matching playbook), so an alert and the runs it owes commit together or not at all.
+   * The `triggers` hook of polling, asked inside the page's transaction: one row per (new alert,
+   * matching playbook), so an alert and the runs it owes commit together or not at all.
    */
-  readonly onNewAlerts = async (trx: Transaction<any>, alerts: StoredAlert[]): Promise<void> => {
-    const rows: Array<{ alert_id: string; playbook: string; run_id: null; created_at: number }> = [];
-    const now = this.#now();
+  readonly triggersFor = async (alerts: StoredAlert[]): Promise<TriggerRow[]> => {
+    const rows: TriggerRow[] = [];
     for (const alert of alerts) {
-      for (const trigger of await this.match(alert)) {
-        rows.push({ alert_id: alert.id, playbook: trigger.playbook, run_id: null, created_at: now });
-      }
+      for (const trigger of await this.match(alert))
+        rows.push({ alertId: alert.id, playbook: trigger.playbook });
     }
-    for (let i = 0; i < rows.length; i += 500) {
-      await trx
-        .insertInto("alert_triggers")
-        .values(rows.slice(i, i + 500))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    }
+    return rows;
   };
 }
 
 export interface TriggerDispatcherOptions {
-  db: Kysely<any>;
+  store: TriggerStore;
+  /** Whether a run with this id exists (a dispatch interrupted after creating it). */
+  runExists: (runId: string) => Promise<boolean>;
   engine: RunStarter;
   catalog: ConnectorCatalog;
   /** The saved connections, read once per dispatch. */
@@ -187,14 +178,6 @@ export interface TriggerDispatcherOptions {
   logger?: Logger;
   /** Called as each trigger's run ends (or is found), for progress output. */
   onRun?: (report: { playbook: string; alertId: string; runId: string; outcome: RunOutcome }) => void;
-}
-
-interface PendingRow {
-  alert_id: string;
-  playbook: string;
-  ocsf: string;
-  connection: string;
-  connector: string;
 }
 
 /**
@@ -214,12 +197,7 @@ export class TriggerDispatcher {
 
   /** How many triggers wait for their run. */
   async pending(): Promise<number> {
-    const row = await this.#options.db
-      .selectFrom("alert_triggers")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .where("run_id", "is", null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return this.#options.store.countPending();
   }
 
   /**
@@ -227,17 +205,8 @@ export class TriggerDispatcher {
    * connection, and runs are short). Returns one report per playbook that had pending triggers.
    */
   async dispatch(): Promise<TriggerReport[]> {
-    const { db } = this.#options;
-    const rows = (await db
-      .selectFrom("alert_triggers as t")
-      .innerJoin("alerts as a", "a.id", "t.alert_id")
-      .select(["t.alert_id", "t.playbook", "a.ocsf", "a.connection", "a.connector"])
-      .where("t.run_id", "is", null)
-      .orderBy("t.created_at")
-      .orderBy("a.time")
-      .orderBy("t.alert_id")
-      .orderBy("t.playbook")
-      .execute()) as PendingRow[];
+    const { store } = this.#options;
+    const rows = await store.claimPending();
     const reports = new Map<string, TriggerReport>();
     if (rows.length === 0) return [];
     const saved = await this.#options.connections();
@@ -259,10 +228,10 @@ export class TriggerDispatcher {
         };
         reports.set(row.playbook, report);
       }
-      const runId = triggerRunId(row.alert_id, row.playbook);
+      const runId = triggerRunId(row.alertId, row.playbook);
       try {
-        const existed = await db.selectFrom("runs").select("id").where("id", "=", runId).executeTakeFirst();
-        let options: StartOptions = { runId, alert: JSON.parse(row.ocsf) };
+        const existed = await this.#options.runExists(runId);
+        let options: StartOptions = { runId, alert: row.alert };
         if (!existed) {
           let loading = playbooks.get(row.playbook);
           if (!loading) {
@@ -279,22 +248,16 @@ export class TriggerDispatcher {
           };
         }
         const outcome = await this.#options.engine.start(row.playbook, options);
-        await db
-          .updateTable("alert_triggers")
-          .set({ run_id: outcome.runId })
-          .where("alert_id", "=", row.alert_id)
-          .where("playbook", "=", row.playbook)
-          .where("run_id", "is", null)
-          .execute();
+        await store.settle(row.alertId, row.playbook, outcome.runId);
         if (existed) report.recovered++;
         else report.started++;
         if (outcome.status === "succeeded") report.succeeded++;
         else if (outcome.status === "failed" || outcome.status === "cancelled") report.failed++;
         else report.unfinished++;
-        report.runs.push({ alertId: row.alert_id, runId: outcome.runId, status: outcome.status });
+        report.runs.push({ alertId: row.alertId, runId: outcome.runId, status: outcome.status });
         this.#options.onRun?.({
           playbook: report.name,
-          alertId: row.alert_id,
+          alertId: row.alertId,
           runId: outcome.runId,
           outcome,
         });
@@ -304,7 +267,7 @@ export class TriggerDispatcher {
         if (!report.errors.includes(message)) report.errors.push(message);
         this.#logger.warn("trigger could not start its run", {
           playbook: row.playbook,
-          alertId: row.alert_id,
+          alertId: row.alertId,
           error: message,
         });
       }

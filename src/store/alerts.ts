@@ -309,6 +309,17 @@ export class AlertStore {
     return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
+  /** How many alerts there are of each severity, highest first. */
+  async countBySeverity(): Promise<Array<{ severityId: number; count: number }>> {
+    const rows = await this.#db
+      .selectFrom("alerts")
+      .select(["severity_id", (eb) => eb.fn.countAll().as("n")])
+      .groupBy("severity_id")
+      .orderBy("severity_id", "desc")
+      .execute();
+    return rows.map((r) => ({ severityId: Number(r.severity_id), count: Number(r.n) }));
+  }
+
   /** Every alert's OCSF event, oldest first, streamed in pages. */
   async *export(pageSize = 1000): AsyncGenerator<Record<string, unknown>> {
     let cursor: { time: number; id: string } | undefined;

@@ -1,7 +1,7 @@
 import { EngineRuns } from "../../src/app/engine-runs.ts";
 import { loadTriggerPlaybooks, type TriggerPlaybooks } from "../../src/app/trigger-playbooks.ts";
 import { defaultRegistry } from "../../src/connectors/registry.ts";
-import { NotFoundError } from "../../src/connectors/sdk/index.ts";
+import { ClientPool } from "../../src/connectors/sdk/index.ts";
 import type { Clock } from "../../src/engine/clock.ts";
 import { Engine } from "../../src/engine/executor.ts";
 import { ConnectorCaller } from "../../src/engine/operation-caller.ts";
@@ -37,17 +37,8 @@ export async function openTriggerRuntime(
   const registry = defaultRegistry();
   const box = openSecretBox({ dataDir });
   const connections = new ConnectionStore({ database, connectors: registry, secrets: box });
-  const caller = new ConnectorCaller({
-    catalog: registry,
-    connection: async (name) => {
-      try {
-        return await connections.get(name);
-      } catch (error) {
-        if (error instanceof NotFoundError) return undefined;
-        throw error;
-      }
-    },
-  });
+  const clients = new ClientPool({ catalog: registry, connection: (name) => connections.get(name) });
+  const caller = new ConnectorCaller(clients);
   const scripts = createScriptRunner();
   const runs = new SqlRunStore(database);
   const playbooks = await loadTriggerPlaybooks(playbooksDir, registry);
@@ -81,7 +72,7 @@ export async function openTriggerRuntime(
     async close() {
       await runtime.drain();
       await scripts.close();
-      await caller.close();
+      await clients.close();
       await database.close();
     },
   };

@@ -8,6 +8,7 @@ import { Ingestor } from "../../ingest/ingest.ts";
 import { loadTriggers, TriggerMatcher } from "../../ingest/triggers.ts";
 import { startLab } from "../../lab/lab.ts";
 import { AlertStore } from "../../store/alerts.ts";
+import { SqlIngestStore } from "../../store/ingest-store.ts";
 import { SourceStore } from "../../store/sources.ts";
 import { withEngine } from "../run-engine.ts";
 import { severityName, sourceReportTable } from "../source-reports.ts";
@@ -114,24 +115,19 @@ export function registerDemoCommand(program: Command): void {
           }
           const triggers = await loadTriggers(SHIPPED_PLAYBOOKS, defaultRegistry());
           const ingestor = new Ingestor({
-            db: database.db,
+            store: new SqlIngestStore(database.db),
             vendors,
-            connectionConfig: async (name) => (await connections.get(name)).config,
-            onNewAlerts: new TriggerMatcher({ triggers }).onNewAlerts,
+            client: (name) => session.clients.get(name),
+            triggers: new TriggerMatcher({ triggers }).triggersFor,
           });
           const before = await picture((c) => lab.get(c));
           try {
             const reports = await ingestor.once();
             say(`3. Ingested ${reports.length} alert sources into OCSF Detection Findings`);
             say(indent(sourceReportTable(reports)));
-            const bySeverity = await database.db
-              .selectFrom("alerts")
-              .select(["severity_id", (eb) => eb.fn.countAll().as("n")])
-              .groupBy("severity_id")
-              .orderBy("severity_id", "desc")
-              .execute();
+            const bySeverity = await alerts.countBySeverity();
             say(
-              `   ${await alerts.count()} alerts: ${bySeverity.map((r) => `${severityName(Number(r.severity_id))} ${r.n}`).join(", ")}`,
+              `   ${await alerts.count()} alerts: ${bySeverity.map((r) => `${severityName(r.severityId)} ${r.count}`).join(", ")}`,
             );
             say();
 

@@ -3,6 +3,7 @@ import { vendors } from "../../connectors/registry.ts";
 import { Ingestor } from "../../ingest/ingest.ts";
 import type { PollReport } from "../../ingest/poll-source.ts";
 import { TriggerMatcher } from "../../ingest/triggers.ts";
+import { SqlIngestStore } from "../../store/ingest-store.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { withEngine } from "../run-engine.ts";
@@ -40,7 +41,7 @@ export function registerIngestCommand(program: Command): void {
         // With --json, stdout carries only the JSON; everything else goes to stderr.
         const say = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
         await withEngine(dataDirOf(command), { registry }, async (session) => {
-          const { database, connections } = session;
+          const { database } = session;
           const progress = !options.json && process.stderr.isTTY;
           const matcher = new TriggerMatcher({ triggers });
           const dispatcher = dispatcherOf(session, options.json ? undefined : (l) => say(`  ${l}`));
@@ -60,10 +61,10 @@ export function registerIngestCommand(program: Command): void {
           await session.engine.resumeOrphans();
           const leftOver = await dispatch();
           const ingestor = new Ingestor({
-            db: database.db,
+            store: new SqlIngestStore(database.db),
             vendors,
-            connectionConfig: async (name) => (await connections.get(name)).config,
-            onNewAlerts: triggers.length > 0 ? matcher.onNewAlerts : undefined,
+            client: (name) => session.clients.get(name),
+            triggers: triggers.length > 0 ? matcher.triggersFor : undefined,
             onPage: (report) => {
               if (progress) process.stderr.write(`\r${line(report)}\x1b[K`);
             },

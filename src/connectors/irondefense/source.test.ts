@@ -6,6 +6,7 @@ import { after, before, test } from "node:test";
 import { pollSource } from "../../ingest/poll-source.ts";
 import { type Database, openDatabase } from "../../store/database.ts";
 import { StoredInbox } from "../../store/inbox.ts";
+import { SqlIngestStore } from "../../store/ingest-store.ts";
 import { SourceStore } from "../../store/sources.ts";
 import { type ConnectorClient, createClient } from "../sdk/index.ts";
 import type { Simulator } from "../sdk/sim/server.ts";
@@ -59,7 +60,12 @@ test("hourly reconciliation stores a change whose notification another consumer 
   await sources.add({ name: "iron", connection: "iron", connector: "irondefense", intervalMs: 60_000 });
   const poll = async () => {
     const source = (await sources.list()).find((s) => s.name === "iron")!;
-    return pollSource({ db: database.db, now }, source, vendor.alertSource!, client);
+    return pollSource(
+      { store: new SqlIngestStore(database.db, now), now },
+      source,
+      vendor.alertSource!,
+      client,
+    );
   };
   const checkpoint = async () =>
     (await sources.list()).find((s) => s.name === "iron")!.checkpoint as IronDefenseCheckpoint;

@@ -1,6 +1,7 @@
 export * from "./alert-source.ts";
 export * from "./auth.ts";
 export * from "./client.ts";
+export * from "./client-pool.ts";
 export * from "./connector.ts";
 export * from "./dig.ts";
 export * from "./errors.ts";

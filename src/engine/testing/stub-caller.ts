@@ -1,6 +1,7 @@
 import {
   type CallResult,
   type ClientOptions,
+  ClientPool,
   type ErrorData,
   errorFromData,
   httpErrorOf,
@@ -37,6 +38,7 @@ export class StubCaller implements OperationCaller {
   /** HTTP requests the last call of each step sent (retries and re-logins included; 1 for a stub). */
   readonly requests = new Map<string, number>();
   readonly #options: StubCallerOptions;
+  readonly #pool: ClientPool;
   readonly #real: ConnectorCaller;
   readonly #served = new Map<string, number>();
   readonly #now: () => number;
@@ -44,7 +46,7 @@ export class StubCaller implements OperationCaller {
   constructor(options: StubCallerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#real = new ConnectorCaller({
+    this.#pool = new ClientPool({
       catalog: options.catalog,
       client: options.client,
       connection: async (name) => {
@@ -53,6 +55,7 @@ export class StubCaller implements OperationCaller {
         return config === undefined || connector === undefined ? undefined : { connector, config };
       },
     });
+    this.#real = new ConnectorCaller(this.#pool);
   }
 
   async open(connection: string, connector: string): Promise<Redactor> {
@@ -75,7 +78,7 @@ export class StubCaller implements OperationCaller {
   }
 
   async close(): Promise<void> {
-    await this.#real.close();
+    await this.#pool.close();
   }
 
   #stubbed(request: OperationCall): CallResult {
