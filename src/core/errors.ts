@@ -46,7 +46,30 @@ export const ERROR_CLASSES: Readonly<Record<string, ErrorClass>> = {
   UpstreamError: upstream(502),
   TimeoutError: upstream(504),
   ConnectionError: upstream(502),
+  /** The API caller is not signed in (no, expired, revoked or forged credentials). */
+  UnauthenticatedError: refused(401),
+  /** The API caller is signed in but its role may not do this. */
+  ForbiddenError: refused(403),
+  /** Too many attempts (logins) from one address; try again later. */
+  TooManyRequestsError: refused(429),
+  PayloadTooLargeError: refused(413),
 };
+
+/** Errors only the API raises: who is asking, and how often. Their `type` is their row in ERROR_CLASSES. */
+export class AccessError extends Error {
+  readonly type: "UnauthenticatedError" | "ForbiddenError" | "TooManyRequestsError" | "PayloadTooLargeError";
+  readonly retryable: boolean;
+
+  constructor(type: AccessError["type"], message: string) {
+    super(message);
+    this.type = type;
+    this.retryable = type === "TooManyRequestsError";
+  }
+
+  override get name(): string {
+    return this.type;
+  }
+}
 
 const UNEXPECTED: ErrorClass = { exitCode: EXIT.failed, httpStatus: 500, kind: "unexpected" };
 

@@ -143,6 +143,51 @@ export interface ScheduleFiringsTable {
   run_id: string | null;
   outcome: string;
   recorded_at: string;
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  /** scrypt, with its parameters and salt (src/api/passwords.ts). */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A browser session, found by the SHA-256 of its cookie value: the database never holds a usable session. */
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The absolute end; the idle end is last_seen_at plus the idle limit. */
+  expires_at: number;
+  address: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the token: it is shown once, at creation, and never stored. */
+  token_hash: string;
+  role: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** Append-only: nothing in Rampart updates or deletes a row. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  role: string | null;
+  address: string | null;
+  action: string;
+  target: string | null;
+  result: string;
+  status: number;
 }
 
 export interface RampartDb {
@@ -157,4 +202,8 @@ export interface RampartDb {
   webhook_secrets: WebhookSecretsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   schedule_firings: ScheduleFiringsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
 }

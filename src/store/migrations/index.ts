@@ -4,6 +4,7 @@ import * as runs from "./0002_runs.ts";
 import * as alerts from "./0003_alerts.ts";
 import * as stepWarnings from "./0004_step_warnings.ts";
 import * as triggers from "./0009_triggers.ts";
+import * as access from "./0010_access.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   "0003_alerts": alerts,
   "0004_step_warnings": stepWarnings,
   "0009_triggers": triggers,
+  "0010_access": access,
 };
