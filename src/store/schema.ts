@@ -143,11 +143,13 @@ export interface ScheduleFiringsTable {
   run_id: string | null;
   outcome: string;
   recorded_at: string;
+}
+
 export interface UsersTable {
   id: string;
   name: string;
   role: string;
-  /** scrypt, with its parameters and salt (src/api/passwords.ts). */
+  /** scrypt, with its parameters and salt (src/core/passwords.ts). */
   password_hash: string;
   created_at: number;
   updated_at: number;
