@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAccessCommands } from "./commands/access.ts";
 import { registerAlertCommands } from "./commands/alerts.ts";
 import { registerCallCommand } from "./commands/call.ts";
 import { registerConnectionCommands } from "./commands/connection.ts";
@@ -10,6 +11,7 @@ import { registerLabCommand } from "./commands/lab.ts";
 import { registerOcsfCommands } from "./commands/ocsf.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerRunsCommands } from "./commands/runs.ts";
+import { registerServeCommand } from "./commands/serve.ts";
 import { registerSourceCommands } from "./commands/source.ts";
 import { registerTestCommand } from "./commands/test.ts";
 import { registerWebhookCommands } from "./commands/webhook.ts";
@@ -44,6 +46,8 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerRunsCommands(program);
   registerTestCommand(program);
+  registerServeCommand(program);
+  registerAccessCommands(program);
   registerWebhookCommands(program);
   return program;
 }

@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import { startService } from "../../api/service.ts";
+import { dataDirOf } from "../connection-store.ts";
+import { registryOf } from "../connector-registry.ts";
+import { UsageError } from "../failure.ts";
+
+const collect = (value: string, list: string[]) => [...list, value];
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("Run Rampart as a service: the HTTP API (and the UI) until SIGTERM or SIGINT")
+    .option("--host <host>", "address to listen on; anything but loopback needs a user first", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", "8080")
+    .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM), with --tls-key")
+    .option("--tls-key <file>", "the certificate's private key (PEM)")
+    .option(
+      "--trust-proxy <address>",
+      "believe X-Forwarded-* from this proxy address or CIDR (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--cors-origin <origin>",
+      "let pages from this origin call the API (repeatable; none by default)",
+      collect,
+      [],
+    )
+    .action(
+      async (
+        options: {
+          host: string;
+          port: string;
+          tlsCert?: string;
+          tlsKey?: string;
+          trustProxy: string[];
+          corsOrigin: string[];
+        },
+        command: Command,
+      ) => {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError("--port must be 0-65535");
+        const service = await startService({
+          dataDir: dataDirOf(command),
+          registry: await registryOf(command),
+          host: options.host,
+          port,
+          tlsCertFile: options.tlsCert,
+          tlsKeyFile: options.tlsKey,
+          trustProxy: options.trustProxy,
+          corsOrigins: options.corsOrigin,
+        });
+        process.stdout.write(
+          `rampart serve: listening on ${service.url} (API reference: ${service.url}/api/docs)\n`,
+        );
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          process.once("SIGTERM", () => resolve("SIGTERM"));
+          process.once("SIGINT", () => resolve("SIGINT"));
+        });
+        process.stdout.write(`rampart serve: ${signal}, stopping\n`);
+        await service.stop();
+        process.stdout.write("rampart serve: stopped\n");
+      },
+    );
+}
