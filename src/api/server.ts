@@ -131,6 +131,18 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
       },
       security: [{ token: [] }, { session: [] }],
     },
+    // Each operation says who may call it (x-rampart-access); public ones need no credentials.
+    transform: ({ schema, url, route }) => {
+      const access = route.config?.access;
+      return {
+        schema: {
+          ...schema,
+          "x-rampart-access": access,
+          ...(access === "public" ? { security: [] } : {}),
+        } as typeof schema,
+        url,
+      };
+    },
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs", staticCSP: false });
 
