@@ -2,11 +2,18 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
+import { Runtime } from "../app/runtime.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { ValidationError } from "../core/errors.ts";
-import { type Database, openDatabase } from "../store/database.ts";
+import { ApiTokenStore } from "../store/api-tokens.ts";
 import { migrations } from "../store/migrations/index.ts";
 import { UserStore } from "../store/users.ts";
+import { alertRoutes } from "./routes/alerts.ts";
+import { connectionRoutes } from "./routes/connections.ts";
+import hooksRoutes from "./routes/hooks.ts";
+import { playbookRoutes } from "./routes/playbooks.ts";
+import { runRoutes } from "./routes/runs.ts";
+import { sourceRoutes } from "./routes/sources.ts";
 import { buildServer, type ServerOptions } from "./server.ts";
 
 export interface ServiceOptions extends Omit<ServerOptions, "tls"> {
@@ -16,13 +23,17 @@ export interface ServiceOptions extends Omit<ServerOptions, "tls"> {
   port: number;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** The playbooks the service answers with (alert triggers, webhooks, schedules, the API). */
+  playbooksDir?: string;
+  /** How long in-flight runs get to finish on stop (default 30 s). */
+  graceMs?: number;
 }
 
 export interface RunningService {
   /** Where the API answers, e.g. `http://127.0.0.1:8080`. */
   url: string;
   server: FastifyInstance;
-  database: Database;
+  runtime: Runtime;
   /** Stops taking requests, lets those in flight finish, and closes the store. */
   stop(): Promise<void>;
 }
@@ -33,8 +44,8 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Starts the service on a data dir: the store and the HTTP API. The service's other parts (ingestion,
- * the worker, schedules) start here too, beside the server, sharing its store.
+ * Starts the service on a data dir: the runtime (store, engine, ingestion, trigger dispatch,
+ * schedules, the sweep of parked runs) and the HTTP API over it, webhooks included.
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined))
@@ -44,7 +55,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const tls = options.tlsCertFile
     ? { cert: readPem(options.tlsCertFile, "--tls-cert"), key: readPem(options.tlsKeyFile!, "--tls-key") }
     : undefined;
-  const database = await openDatabase({ dataDir: options.dataDir });
+  const runtime = await Runtime.open({
+    dataDir: options.dataDir,
+    registry: options.registry,
+    playbooksDir: options.playbooksDir,
+  });
+  const { database } = runtime;
   try {
     if (!isLoopback(options.host) && (await new UserStore(database.db).count()) === 0)
       throw new ValidationError(
@@ -52,6 +68,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         { field: "--host" },
       );
     const expected = Object.keys(migrations).length;
+    const tokens = new ApiTokenStore(database.db);
     const server = await buildServer(
       {
         db: database.db,
@@ -63,23 +80,48 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           const applied = Number(row.rows[0]?.n ?? 0);
           if (applied < expected) throw new Error(`${applied} of ${expected} migrations applied`);
         },
+        routes: [
+          runRoutes(runtime),
+          playbookRoutes(runtime),
+          alertRoutes(runtime),
+          connectionRoutes(runtime),
+          sourceRoutes(runtime),
+        ],
+        rootRoutes: [
+          // Its own encapsulated plugin: it parses bodies raw (for the signature) and keeps its own error shape.
+          async (root) => {
+            await root.register(hooksRoutes, {
+              target: (name) => runtime.playbooks.hookTarget(name),
+              secretOf: (playbook) => runtime.webhookSecrets.secretOf(playbook),
+              deliveries: runtime.deliveries,
+              startRun: (request) => runtime.starter.startRun(request),
+              waitForEnd: (runId, deadline) => runtime.starter.waitForEnd(runId, deadline),
+              authenticateToken: async (request) => {
+                const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
+                const token = match ? await tokens.resolve(match[1]!) : undefined;
+                return token && token.role !== "viewer" ? { name: token.name } : null;
+              },
+            });
+          },
+        ],
       },
       { ...options, tls },
     );
     await server.listen({ host: options.host, port: options.port });
+    runtime.start();
     const address = server.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     return {
       url: `${tls ? "https" : "http"}://${host}:${address.port}`,
       server,
-      database,
+      runtime,
       async stop() {
         await server.close();
-        await database.close();
+        await runtime.stop(options.graceMs ?? 30_000);
       },
     };
   } catch (error) {
-    await database.close();
+    await runtime.stop(0);
     throw error;
   }
 }

@@ -41,6 +41,11 @@ export type RunCause =
       fireTime: string;
       /** Started late, for the latest of the firings missed while Rampart was down. */
       catchUp: boolean;
+    }
+  | {
+      kind: "api";
+      /** Who started it over the API (a user's name or `token:<name>`). */
+      by: string;
     };
 
 export interface RunRecord {

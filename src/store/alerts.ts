@@ -1,6 +1,7 @@
 import { randomUUIDv7 } from "node:crypto";
-import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import { type AlertContent, alertContent } from "./alert-content.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { marker, QueryTemplate } from "./query-template.ts";
 import type { AlertsTable, RampartDb } from "./schema.ts";
 
@@ -48,6 +49,19 @@ export interface AlertFilter {
   since?: number;
   statusId?: number;
   limit?: number;
+}
+
+export interface AlertPageFilter {
+  severityIds?: number[];
+  statusIds?: number[];
+  source?: string;
+  connector?: string;
+  /** Epoch ms bounds on the alert's time. */
+  since?: number;
+  until?: number;
+  text?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface PageOrigin {
@@ -301,6 +315,52 @@ export class AlertStore {
       .limit(filter.limit ?? 100)
       .execute();
     return rows.map(toAlert);
+  }
+
+  /** A page of alerts, newest first, with the API's filters; `text` searches the title and the whole OCSF event. */
+  async page(filter: AlertPageFilter = {}): Promise<{ alerts: StoredAlert[]; next?: string }> {
+    const limit = filter.limit ?? 50;
+    let query = this.#db.selectFrom("alerts").selectAll();
+    if (filter.severityIds?.length) query = query.where("severity_id", "in", filter.severityIds);
+    if (filter.statusIds?.length) query = query.where("status_id", "in", filter.statusIds);
+    if (filter.source) query = query.where("source", "=", filter.source);
+    if (filter.connector) query = query.where("connector", "=", filter.connector);
+    if (filter.since !== undefined) query = query.where("time", ">=", filter.since);
+    if (filter.until !== undefined) query = query.where("time", "<", filter.until);
+    if (filter.text) {
+      const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          sql<boolean>`lower(${eb.ref("title")}) like ${pattern} escape '\\'`,
+          sql<boolean>`lower(${eb.ref("ocsf")}) like ${pattern} escape '\\'`,
+        ]),
+      );
+    }
+    if (filter.cursor) {
+      const [time, id] = decodeCursor(filter.cursor);
+      query = query.where((eb) =>
+        eb.or([eb("time", "<", Number(time)), eb.and([eb("time", "=", Number(time)), eb("id", ">", id)])]),
+      );
+    }
+    const rows = await query
+      .orderBy("time", "desc")
+      .orderBy("id")
+      .limit(limit + 1)
+      .execute();
+    const alerts = rows.slice(0, limit).map(toAlert);
+    const last = alerts.at(-1);
+    return rows.length > limit && last ? { alerts, next: encodeCursor(last.time, last.id) } : { alerts };
+  }
+
+  /** The runs the alert's triggers started, with the playbook file of each. */
+  async triggeredRuns(alertId: string): Promise<Array<{ playbook: string; runId: string | null }>> {
+    const rows = await this.#db
+      .selectFrom("alert_triggers")
+      .select(["playbook", "run_id"])
+      .where("alert_id", "=", alertId)
+      .orderBy("created_at")
+      .execute();
+    return rows.map((r) => ({ playbook: r.playbook, runId: r.run_id }));
   }
 
   async count(source?: string): Promise<number> {

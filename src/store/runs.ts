@@ -15,10 +15,23 @@ import type {
   StepRecord,
   StepWarning,
 } from "../engine/run-store.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["running", "waiting"];
+
+export interface RunPageFilter {
+  playbook?: string;
+  status?: RunStatus;
+  /** `webhook`, `schedule`, …, or `manual` for runs with no recorded cause (the CLI, the API, alert triggers). */
+  cause?: string;
+  /** ISO-8601 bounds on the start time. */
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
 
 /** Runs and their step attempts in SQL, through Kysely's builders only (SQLite today, PostgreSQL later). */
 export class SqlRunStore implements RunStore {
@@ -69,6 +82,38 @@ export class SqlRunStore implements RunStore {
       .limit(filter.limit ?? 50)
       .execute();
     return rows.map(toRun);
+  }
+
+  /** A page of runs, newest first, filtered; `cursor` continues after the previous page. */
+  async page(filter: RunPageFilter = {}): Promise<{ runs: RunRecord[]; next?: string }> {
+    const limit = filter.limit ?? 50;
+    let query = this.#db.selectFrom("runs").selectAll();
+    if (filter.playbook) query = query.where("playbook_name", "=", filter.playbook);
+    if (filter.status) query = query.where("status", "=", filter.status);
+    if (filter.cause) {
+      const cause = filter.cause;
+      query =
+        cause === "manual" ? query.where("cause_kind", "is", null) : query.where("cause_kind", "=", cause);
+    }
+    if (filter.since) query = query.where("created_at", ">=", filter.since);
+    if (filter.until) query = query.where("created_at", "<", filter.until);
+    if (filter.cursor) {
+      const [createdAt, id] = decodeCursor(filter.cursor);
+      query = query.where((eb) =>
+        eb.or([
+          eb("created_at", "<", String(createdAt)),
+          eb.and([eb("created_at", "=", String(createdAt)), eb("id", ">", id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy("created_at", "desc")
+      .orderBy("id")
+      .limit(limit + 1)
+      .execute();
+    const runs = rows.slice(0, limit).map(toRun);
+    const last = runs.at(-1);
+    return rows.length > limit && last ? { runs, next: encodeCursor(last.createdAt, last.id) } : { runs };
   }
 
   async steps(runId: string): Promise<StepRecord[]> {

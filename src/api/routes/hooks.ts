@@ -82,6 +82,8 @@ export default async function hooksRoutes(api: FastifyInstance, options: HooksOp
 
   api.post<{ Params: { playbook: string }; Querystring: { wait?: string } }>(
     "/hooks/:playbook",
+    // The route proves its sender itself (a signature or a token), so to the API's own check it is public.
+    { config: { access: "public" } },
     async (request, reply) => {
       const target = options.target(request.params.playbook);
       if (!target)

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { startService } from "../../api/service.ts";
+import { parseDuration } from "../../engine/duration.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
+import { playbooksDirOf } from "../triggers.ts";
 
 const collect = (value: string, list: string[]) => [...list, value];
 
@@ -14,6 +16,8 @@ export function registerServeCommand(program: Command): void {
     .option("--port <port>", "port to listen on (0: any free port)", "8080")
     .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM), with --tls-key")
     .option("--tls-key <file>", "the certificate's private key (PEM)")
+    .option("--playbooks <dir>", "the playbooks it answers with (default ./playbooks when it exists)")
+    .option("--grace <duration>", "how long in-flight runs get to finish on SIGTERM", "30s")
     .option(
       "--trust-proxy <address>",
       "believe X-Forwarded-* from this proxy address or CIDR (repeatable)",
@@ -35,6 +39,8 @@ export function registerServeCommand(program: Command): void {
           tlsKey?: string;
           trustProxy: string[];
           corsOrigin: string[];
+          playbooks?: string;
+          grace: string;
         },
         command: Command,
       ) => {
@@ -50,6 +56,8 @@ export function registerServeCommand(program: Command): void {
           tlsKeyFile: options.tlsKey,
           trustProxy: options.trustProxy,
           corsOrigins: options.corsOrigin,
+          playbooksDir: playbooksDirOf(options.playbooks),
+          graceMs: parseDuration(options.grace, "--grace"),
         });
         process.stdout.write(
           `rampart serve: listening on ${service.url} (API reference: ${service.url}/api/docs)\n`,

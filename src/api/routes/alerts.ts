@@ -1,0 +1,187 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { Runtime } from "../../app/runtime.ts";
+import { NotFoundError } from "../../core/errors.ts";
+import type { StoredAlert } from "../../store/alerts.ts";
+import { errors, PageQuery } from "../schemas.ts";
+
+const Json = Type.Unsafe<unknown>({});
+/** OCSF severity_id by caption. */
+const SEVERITY: Record<string, number> = {
+  unknown: 0,
+  informational: 1,
+  low: 2,
+  medium: 3,
+  high: 4,
+  critical: 5,
+  fatal: 6,
+  other: 99,
+};
+/** OCSF Detection Finding status_id by caption. */
+const STATUS: Record<string, number> = {
+  unknown: 0,
+  new: 1,
+  in_progress: 2,
+  suppressed: 3,
+  resolved: 4,
+  archived: 5,
+  other: 99,
+};
+
+const AlertView = Type.Object({
+  id: Type.String(),
+  source: Type.String(),
+  connector: Type.String(),
+  vendor_id: Type.String(),
+  title: Type.String(),
+  severity_id: Type.Integer(),
+  status_id: Type.Integer(),
+  time: Type.String(),
+  version: Type.Integer(),
+  ingested_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+function view(a: StoredAlert) {
+  return {
+    id: a.id,
+    source: a.source,
+    connector: a.connector,
+    vendor_id: a.vendorId,
+    title: a.title,
+    severity_id: a.severityId,
+    status_id: a.statusId,
+    time: new Date(a.time).toISOString(),
+    version: a.version,
+    ingested_at: new Date(a.ingestedAt).toISOString(),
+    updated_at: new Date(a.updatedAt).toISOString(),
+  };
+}
+
+const Filter = {
+  severity: Type.Optional(Type.Array(Type.Unsafe<string>({ type: "string", enum: Object.keys(SEVERITY) }))),
+  status: Type.Optional(Type.Array(Type.Unsafe<string>({ type: "string", enum: Object.keys(STATUS) }))),
+  source: Type.Optional(Type.String({ minLength: 1 })),
+  connector: Type.Optional(Type.String({ minLength: 1 })),
+  since: Type.Optional(Type.String({ format: "date-time" })),
+  until: Type.Optional(Type.String({ format: "date-time" })),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: "free text over the title and the OCSF event" }),
+  ),
+};
+
+function filterOf(q: Record<string, unknown>) {
+  return {
+    severityIds: (q.severity as string[] | undefined)?.map((s) => SEVERITY[s]!),
+    statusIds: (q.status as string[] | undefined)?.map((s) => STATUS[s]!),
+    source: q.source as string | undefined,
+    connector: q.connector as string | undefined,
+    since: q.since ? Date.parse(String(q.since)) : undefined,
+    until: q.until ? Date.parse(String(q.until)) : undefined,
+    text: q.q as string | undefined,
+    limit: q.limit as number | undefined,
+    cursor: q.cursor as string | undefined,
+  };
+}
+
+/** Alerts: list and filter, one with its OCSF event, versions and runs, and an NDJSON export. */
+export function alertRoutes(runtime: Runtime) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const tags = ["alerts"];
+
+    app.get(
+      "/alerts",
+      {
+        config: { access: "viewer" },
+        schema: {
+          tags,
+          summary: "Alerts, newest first, filtered",
+          querystring: Type.Object({ ...PageQuery, ...Filter }, { additionalProperties: false }),
+          response: {
+            200: Type.Object({ items: Type.Array(AlertView), next_cursor: Type.Optional(Type.String()) }),
+            ...errors(400, 401),
+          },
+        },
+      },
+      async (request) => {
+        const page = await runtime.alerts.page(filterOf(request.query as Record<string, unknown>));
+        return { items: page.alerts.map(view), ...(page.next ? { next_cursor: page.next } : {}) };
+      },
+    );
+
+    app.get(
+      "/alerts/export",
+      {
+        config: { access: "viewer" },
+        schema: {
+          tags,
+          summary: "Every matching alert's OCSF event, one JSON per line (streamed)",
+          querystring: Type.Object(Filter, { additionalProperties: false }),
+        },
+      },
+      async (request, reply) => {
+        const filter = filterOf(request.query as Record<string, unknown>);
+        reply.hijack();
+        reply.raw.writeHead(200, {
+          "content-type": "application/x-ndjson; charset=utf-8",
+          "cache-control": "no-store",
+        });
+        // Page by page, so memory stays flat whatever the count; a closed connection stops the walk.
+        let cursor: string | undefined;
+        let closed = false;
+        request.raw.on("close", () => {
+          closed = true;
+        });
+        do {
+          const page = await runtime.alerts.page({ ...filter, limit: 500, cursor });
+          const chunk = page.alerts.map((a) => `${JSON.stringify(a.ocsf)}\n`).join("");
+          if (chunk && !reply.raw.write(chunk))
+            await new Promise((resolve) => reply.raw.once("drain", resolve));
+          cursor = page.next;
+        } while (cursor && !closed);
+        reply.raw.end();
+      },
+    );
+
+    app.get(
+      "/alerts/:id",
+      {
+        config: { access: "viewer" },
+        schema: {
+          tags,
+          summary: "One alert: the OCSF event, its versions, the runs it started",
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+          response: {
+            200: Type.Object({ alert: AlertView, ocsf: Json, versions: Json, runs: Json }),
+            ...errors(401, 404),
+          },
+        },
+      },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const alert = await runtime.alerts.get(id);
+        if (!alert) throw new NotFoundError(`no alert "${id}"`, { field: "id" });
+        const triggered = await runtime.alerts.triggeredRuns(id);
+        const runs = [];
+        for (const t of triggered) {
+          const run = t.runId ? await runtime.runs.getRun(t.runId) : undefined;
+          runs.push({
+            playbook: run?.playbookName ?? t.playbook,
+            run_id: t.runId,
+            status: run?.status ?? "pending",
+          });
+        }
+        return {
+          alert: view(alert),
+          ocsf: alert.ocsf,
+          versions: (await runtime.alerts.versions(id)).map((v) => ({
+            version: v.version,
+            recorded_at: new Date(v.recordedAt).toISOString(),
+            ocsf: v.ocsf,
+          })),
+          runs,
+        };
+      },
+    );
+  };
+}
