@@ -55,6 +55,11 @@ describe("rampart serve: who may do what", () => {
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
+    // A live event stream never ends: its status and headers are the answer.
+    if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+      await res.body?.cancel();
+      return { status: res.status, body: undefined, headers: res.headers };
+    }
     const text = await res.text();
     let body: unknown = text;
     try {

@@ -90,6 +90,7 @@ const Decision = Type.Object(
 
 /** Server-Sent Events of run and step events, filtered; a comment line every 15 s keeps proxies from closing it. */
 function streamEvents(
+  open: Set<() => void>,
   runtime: Runtime,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -109,16 +110,25 @@ function streamEvents(
   });
   const heartbeat = setInterval(() => raw.write(": keep-alive\n\n"), 15_000);
   heartbeat.unref();
-  request.raw.on("close", () => {
+  const end = () => {
     clearInterval(heartbeat);
     unsubscribe();
-  });
+    open.delete(end);
+    raw.end();
+  };
+  open.add(end);
+  request.raw.on("close", end);
 }
 
 /** Runs: list, one with every step attempt, cancel, approve, reject, rerun, resume, and live events. */
 export function runRoutes(runtime: Runtime) {
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ["runs"];
+    // Live streams never end on their own: a stopping service ends them, or it would wait for them forever.
+    const streams = new Set<() => void>();
+    app.addHook("preClose", async () => {
+      for (const end of [...streams]) end();
+    });
     const get = async (id: string) => {
       const run = await runtime.runs.getRun(id);
       if (!run) throw new NotFoundError(`no run "${id}"`, { field: "id" });
@@ -164,7 +174,7 @@ export function runRoutes(runtime: Runtime) {
         config: { access: "viewer" },
         schema: { tags, summary: "Live run and step events of every run (Server-Sent Events)" },
       },
-      async (request, reply) => streamEvents(runtime, request, reply, () => true),
+      async (request, reply) => streamEvents(streams, runtime, request, reply, () => true),
     );
 
     app.get(
@@ -192,7 +202,7 @@ export function runRoutes(runtime: Runtime) {
       },
       async (request, reply) => {
         const run = await get((request.params as { id: string }).id);
-        streamEvents(runtime, request, reply, (event) => event.runId === run.id);
+        streamEvents(streams, runtime, request, reply, (event) => event.runId === run.id);
       },
     );
 
