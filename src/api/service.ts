@@ -3,11 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { Runtime } from "../app/runtime.ts";
+import { registerServiceMetrics } from "../app/service-metrics.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { ValidationError } from "../core/errors.ts";
 import { ApiTokenStore } from "../store/api-tokens.ts";
 import { migrations } from "../store/migrations/index.ts";
 import { UserStore } from "../store/users.ts";
+import { createMetrics } from "./metrics.ts";
 import { alertRoutes } from "./routes/alerts.ts";
 import { connectionRoutes } from "./routes/connections.ts";
 import hooksRoutes from "./routes/hooks.ts";
@@ -69,10 +71,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       );
     const expected = Object.keys(migrations).length;
     const tokens = new ApiTokenStore(database.db);
+    const metrics = createMetrics();
+    registerServiceMetrics(metrics, runtime);
     const server = await buildServer(
       {
         db: database.db,
         registry: options.registry,
+        metrics,
         ready: async () => {
           const row = await sql<{ n: number }>`select count(*) as n from rampart_migration`.execute(
             database.db,

@@ -58,6 +58,7 @@ export class Runtime {
   readonly logger: Logger;
   /** The latest report of each source, for the API's source status. */
   readonly lastPolls = new Map<string, PollReport & { at: string }>();
+  readonly #pollListeners: Array<(report: PollReport) => void> = [];
 
   readonly #scripts: ReturnType<typeof createScriptRunner>;
   readonly #alertTriggers: AlertTrigger[];
@@ -174,6 +175,11 @@ export class Runtime {
     return runId;
   }
 
+  /** Calls `listener` with each source's report after every poll. */
+  onPoll(listener: (report: PollReport) => void): void {
+    this.#pollListeners.push(listener);
+  }
+
   /** Continues a parked or orphaned run in the background. */
   resumeSoon(runId: string): void {
     this.track(this.engine.resume(runId));
@@ -197,7 +203,10 @@ export class Runtime {
       this.#ingestor
         .run(stop.signal, undefined, async (reports) => {
           const at = new Date(this.#clock.now()).toISOString();
-          for (const report of reports) this.lastPolls.set(report.source, { ...report, at });
+          for (const report of reports) {
+            this.lastPolls.set(report.source, { ...report, at });
+            for (const listener of this.#pollListeners) listener(report);
+          }
           this.dispatchSoon();
         })
         .catch((error) => this.logger.error("ingestion stopped", { error: (error as Error).message })),

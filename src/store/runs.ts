@@ -116,6 +116,16 @@ export class SqlRunStore implements RunStore {
     return rows.length > limit && last ? { runs, next: encodeCursor(last.createdAt, last.id) } : { runs };
   }
 
+  /** How many runs are in each status (for metrics and the UI's counters). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.#db
+      .selectFrom("runs")
+      .select((eb) => ["status", eb.fn.countAll<number>().as("n")])
+      .groupBy("status")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   async steps(runId: string): Promise<StepRecord[]> {
     const rows = await this.#db
       .selectFrom("run_steps")

@@ -296,6 +296,18 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     assert.equal(JSON.parse(lines[0]!).class_uid, 2004);
   });
 
+  test("metrics count runs, steps and ingested alerts", async () => {
+    const res = await fetch(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${token.viewer}` } });
+    const text = await res.text();
+    assert.match(text, /rampart_runs_total\{playbook="slow-steps",status="succeeded"\} [1-9]/);
+    assert.match(text, /rampart_step_duration_seconds_count\{type="wait",status="succeeded"\} [1-9]/);
+    assert.match(
+      text,
+      /rampart_ingested_alerts_total\{source="canary",outcome="(new|updated|unchanged)"\} [1-9]/,
+    );
+    assert.match(text, /rampart_runs\{status="succeeded"\} [1-9]/);
+  });
+
   test("playbooks list their triggers and show YAML and graph; validation gives line and column", async () => {
     const list = (await call("GET", "/api/v1/playbooks", "viewer")).body.items;
     const canaryPlaybook = list.find((p: { name: string }) => p.name === "canary-incident-to-iris");
