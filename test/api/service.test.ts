@@ -297,8 +297,13 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
   });
 
   test("metrics count runs, steps and ingested alerts", async () => {
-    const res = await fetch(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${token.viewer}` } });
-    const text = await res.text();
+    const scrape = async () =>
+      (await fetch(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${token.viewer}` } })).text();
+    // This process (restarted above) counts from its own first poll on.
+    const text = await until("a poll counted", async () => {
+      const body = await scrape();
+      return /rampart_ingested_alerts_total\{/.test(body) ? body : undefined;
+    });
     assert.match(text, /rampart_runs_total\{playbook="slow-steps",status="succeeded"\} [1-9]/);
     assert.match(text, /rampart_step_duration_seconds_count\{type="wait",status="succeeded"\} [1-9]/);
     assert.match(
