@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { Runtime } from "../app/runtime.ts";
+import { jsonLogger } from "../connectors/sdk/index.ts";
 import { registerServiceMetrics } from "../app/service-metrics.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { ValidationError } from "../core/errors.ts";

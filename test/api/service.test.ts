@@ -87,7 +87,8 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}; the service said:\n${serve.output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -299,7 +300,12 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
   test("metrics count runs, steps and ingested alerts", async () => {
     const scrape = async () =>
       (await fetch(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${token.viewer}` } })).text();
-    // This process (restarted above) counts from its own first poll on.
+    // This process (restarted above) counts from its own first poll on: give that poll new incidents.
+    await fetch(`${canary.url}/__sim/generate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 2 }),
+    });
     const text = await until("a poll counted", async () => {
       const body = await scrape();
       return /rampart_ingested_alerts_total\{/.test(body) ? body : undefined;
