@@ -544,6 +544,45 @@ steps:
     assert.ok(!record.includes(token), "the auth token is in the run record");
   });
 
+  test("evidence is evidence: vendor fields named password or token flow between steps and into the record whole", async () => {
+    const path = write(
+      "evidence.yaml",
+      `
+name: evidence
+connections:
+  canary: { connector: thinkst-canary }
+start: seen
+steps:
+  seen:
+    type: transform
+    output:
+      events: [{ USERNAME: admin, PASSWORD: "Winter2026!", api_key: "attacker-tried-this" }]
+      session_token: "stolen-cookie-value"
+    on_success: file
+  file:
+    type: transform
+    output:
+      timeline: "=steps.seen.output.events"
+      token_seen: "=steps.seen.output.session_token"
+      ours: "=inputs.ours"
+outputs:
+  filed: "=steps.file.output"
+`,
+    );
+    const ours = String(config.auth_token);
+    const outcome = await engine().start(path, { inputs: { ours }, connections: { canary: "lab-canary" } });
+    assert.equal(outcome.status, "succeeded");
+    const filed = (outcome.outputs as { filed: Record<string, unknown> }).filed;
+    assert.deepEqual(filed.timeline, [
+      { USERNAME: "admin", PASSWORD: "Winter2026!", api_key: "attacker-tried-this" },
+    ]);
+    assert.equal(filed.token_seen, "stolen-cookie-value");
+    assert.equal(filed.ours, "[REDACTED]", "Rampart's own secret is still hidden");
+    const record = JSON.stringify(await store.steps(outcome.runId));
+    assert.ok(record.includes("Winter2026!") && record.includes("stolen-cookie-value"));
+    assert.ok(!record.includes(ours));
+  });
+
   test("script steps run Python and JavaScript in the sandbox on mapped input; a script error takes on_failure", async () => {
     const path = write(
       "scripts.yaml",

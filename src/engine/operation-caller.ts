@@ -2,7 +2,7 @@ import {
   type CallResult,
   type ClientPool,
   Redactor,
-  redactAll,
+  redactSecretValues,
   ValidationError,
 } from "../connectors/sdk/index.ts";
 
@@ -73,8 +73,12 @@ export class RunRedactor {
     if (!this.#redactors.includes(redactor)) this.#redactors.push(redactor);
   }
 
+  /**
+   * `value` with the run's secrets hidden wherever they occur. Field names are not judged: a vendor's
+   * `password` field (the credentials an attacker tried on a honeypot) is evidence and flows on whole.
+   */
   value<T>(value: T): T {
-    return redactAll(value, this.#redactors);
+    return redactSecretValues(value, this.#redactors);
   }
 
   text(value: string): string {

@@ -93,6 +93,47 @@ const PREFIX_FROM = 16;
 const PREFIX_LENGTH = 12;
 
 /**
+ * `value` with the redactors' secret values replaced wherever they occur, and nothing else changed:
+ * for data (step inputs and outputs, run records), where a vendor's field named `password` is
+ * evidence, not a secret of Rampart's. Copied only where something was hidden.
+ */
+export function redactSecretValues<T>(value: T, redactors: readonly Redactor[]): T {
+  const active = redactors.filter((r) => r.size > 0);
+  if (active.length === 0) return value;
+  const walk = (item: unknown, depth: number): unknown => {
+    if (typeof item === "string") {
+      let out = item;
+      for (const r of active) out = r.text(out);
+      return out;
+    }
+    if (item === null || typeof item !== "object" || depth > 64) return item;
+    if (Array.isArray(item)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < item.length; i++) {
+        const safe = walk(item[i], depth + 1);
+        if (safe !== item[i] && out === undefined) out = item.slice(0, i);
+        if (out !== undefined) out.push(safe);
+      }
+      return out ?? item;
+    }
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(item);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const entry = (item as Record<string, unknown>)[key];
+      const safe = walk(entry, depth + 1);
+      if (safe !== entry && out === undefined) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = (item as Record<string, unknown>)[keys[j]!];
+      }
+      if (out !== undefined) out[key] = safe;
+    }
+    return out ?? item;
+  };
+  return walk(value, 0) as T;
+}
+
+/**
  * `value` redacted by several redactors at once (a run with several connections), in one walk: each
  * string passed through every redactor's secrets, values under secret-looking keys hidden. Objects
  * and arrays are copied only where something was hidden; an untouched value is returned as is.
