@@ -186,7 +186,7 @@ async function main(): Promise<void> {
         }),
       );
       const rows = [
-        ["list 100 of " + ALERTS.toLocaleString("en") + " alerts (severity=high)", listApi, listStore],
+        [`list 100 of ${ALERTS.toLocaleString("en")} alerts (severity=high)`, listApi, listStore],
         ["get a run with 50 steps", runApi, runStore],
         ["webhook until its run is recorded", hookApi, hookDirect],
       ] as const;

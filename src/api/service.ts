@@ -62,6 +62,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     dataDir: options.dataDir,
     registry: options.registry,
     playbooksDir: options.playbooksDir,
+    // Warnings (a source or the sweep failing) as JSON lines on stderr; redacted like every log.
+    logger: jsonLogger("warn"),
   });
   const { database } = runtime;
   try {
