@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -147,5 +149,42 @@ describe("the CLI keeps secrets out of ps, data files owner-only, and bad source
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /good/);
     assert.match(list.stdout, /legacy/);
+  });
+});
+
+describe("a vendor echoing another connection's secret", () => {
+  test("the failed poll's error is recorded and shown with every saved connection's secrets hidden", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "rampart-cross-secret-"));
+    const other = "tok-other-connection-5d1e8a";
+    // A proxy in front of one console that quotes what it saw from another: the case seen in the field.
+    const server = createServer((_req, res) => {
+      res.writeHead(502, { "content-type": "application/json" });
+      res.end(JSON.stringify({ message: `upstream refused auth_token=${other}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const add = (name: string, config: object) =>
+        rampart(
+          dataDir,
+          ["connection", "add", name, "--connector", "thinkst-canary", "--config", "-"],
+          JSON.stringify(config),
+        );
+      assert.equal((await add("first", { url: "https://first.canary.tools", auth_token: other })).code, 0);
+      assert.equal((await add("second", { url, auth_token: "tok-second-connection-77ab" })).code, 0);
+      assert.equal((await rampart(dataDir, ["source", "add", "second", "--connection", "second"])).code, 0);
+      const ingest = await rampart(dataDir, ["ingest", "--once", "--json", "--playbooks", dataDir]);
+      assert.equal(ingest.code, 1);
+      const list = await rampart(dataDir, ["source", "list"]);
+      const db = new DatabaseSync(join(dataDir, "rampart.db"));
+      const stored = JSON.stringify(db.prepare("SELECT last_error FROM sources").all());
+      db.close();
+      assert.match(stored, /upstream refused auth_token=\[REDACTED\]/);
+      for (const said of [ingest.stdout, ingest.stderr, list.stdout, list.stderr, stored])
+        assert.ok(!said.includes(other), `the other connection's secret was written out: ${said}`);
+    } finally {
+      server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -116,7 +116,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       { ...options, tls },
     );
     await server.listen({ host: options.host, port: options.port });
-    runtime.start();
+    await runtime.start();
     const address = server.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     return {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { vendors } from "../connectors/registry.ts";
-import { ClientPool, type Logger, silentLogger } from "../connectors/sdk/index.ts";
+import { ClientPool, type Logger, Redactor, silentLogger } from "../connectors/sdk/index.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { Engine, type RunEvent, type StartOptions } from "../engine/executor.ts";
 import { ConnectorCaller } from "../engine/operation-caller.ts";
@@ -71,6 +71,7 @@ export class Runtime {
   #ingestor?: Ingestor;
   #dispatching?: Promise<void>;
   #dispatchAgain = false;
+  #secrets = new Redactor();
 
   private constructor(parts: {
     database: Database;
@@ -185,9 +186,18 @@ export class Runtime {
     this.track(this.engine.resume(runId));
   }
 
+  /** Re-reads every saved connection's secrets (after a connection is added or changed). */
+  async refreshSecrets(): Promise<void> {
+    this.#secrets = new Redactor(await this.connections.secretValues());
+  }
+
+  /** `text` with every saved connection's secrets hidden. */
+  readonly redact = (text: string): string => this.#secrets.text(text);
+
   /** Starts ingestion, trigger dispatch, the schedules and the sweep of parked runs; returns at once. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.#stop) return;
+    await this.refreshSecrets();
     const stop = new AbortController();
     this.#stop = stop;
     const matcher = new TriggerMatcher({ triggers: this.#alertTriggers });
@@ -196,6 +206,7 @@ export class Runtime {
       vendors,
       client: (name) => this.clients.get(name),
       triggers: this.#alertTriggers.length > 0 ? matcher.triggersFor : undefined,
+      redact: this.redact,
     });
     // Orphans and pending triggers a stopped service left behind go first, beside (not before) new work.
     this.dispatchSoon();

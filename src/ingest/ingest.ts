@@ -14,6 +14,11 @@ export interface IngestOptions {
   triggers?: (created: StoredAlert[]) => Promise<TriggerRow[]>;
   onPage?: (report: PollReport) => void;
   now?: () => number;
+  /**
+   * Hides secrets in what a failed poll records and reports: every saved connection's, since one
+   * vendor's error can echo another connection's credential (a shared proxy, a relayed header).
+   */
+  redact?: (text: string) => string;
 }
 
 /** Polls alert sources: each on its own schedule, each failure backing off without stopping the others. */
@@ -67,7 +72,29 @@ export class Ingestor {
   }
 
   async #poll(source: SourceRecord): Promise<PollReport> {
-    const { store } = this.#options;
+    const report = await this.#pollOnce(source);
+    const redact = this.#options.redact;
+    return redact && report.error
+      ? { ...report, error: { ...report.error, message: redact(report.error.message) } }
+      : report;
+  }
+
+  /** The store as one poll sees it: failures recorded with every secret hidden. */
+  #store(): IngestStore {
+    const { store, redact } = this.#options;
+    if (!redact) return store;
+    return new Proxy(store, {
+      get(target, key, receiver) {
+        if (key === "recordFailure")
+          return (name: string, message: string) => target.recordFailure(name, redact(message));
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  async #pollOnce(source: SourceRecord): Promise<PollReport> {
+    const store = this.#store();
     const vendor = this.#options.vendors.find((v) => v.connector.name === source.connector);
     const empty = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0 };
     if (!vendor?.alertSource) {

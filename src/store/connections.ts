@@ -105,6 +105,21 @@ export class ConnectionStore {
     });
   }
 
+  /**
+   * The secret values of every saved connection (fields marked `secret: true`): what must never be
+   * written out anywhere, whichever connection's reply or error happens to echo it.
+   */
+  async secretValues(): Promise<string[]> {
+    const rows = await this.#db.selectFrom("connections").selectAll().execute();
+    const values = new Set<string>();
+    for (const row of rows) {
+      const connector = this.#connectors.get(row.connector);
+      if (!connector) continue;
+      for (const value of secretsOf(connector.connection, this.#open(row).config)) values.add(value);
+    }
+    return [...values];
+  }
+
   /** One connection with its config decrypted, for building a connector client. */
   async get(name: string): Promise<ConnectionRecord> {
     const row = await this.#db

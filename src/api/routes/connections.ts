@@ -81,7 +81,9 @@ export function connectionRoutes(runtime: Runtime) {
         const body = request.body as { name: string; connector: string; config: Record<string, unknown> };
         if (!runtime.registry.get(body.connector))
           throw new ValidationError(`unknown connector "${body.connector}"`, { field: "connector" });
-        return reply.code(201).send(view(await runtime.connections.add(body)));
+        const added = await runtime.connections.add(body);
+        await runtime.refreshSecrets();
+        return reply.code(201).send(view(added));
       },
     );
 
@@ -102,6 +104,7 @@ export function connectionRoutes(runtime: Runtime) {
         const updated = await runtime.connections.update(name, (request.body as { config: unknown }).config);
         // The next call opens a client with the new config (new token session, new pool).
         await runtime.clients.forget(name);
+        await runtime.refreshSecrets();
         return view(updated);
       },
     );

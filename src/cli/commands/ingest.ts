@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { vendors } from "../../connectors/registry.ts";
+import { Redactor } from "../../connectors/sdk/index.ts";
 import { Ingestor } from "../../ingest/ingest.ts";
 import type { PollReport } from "../../ingest/poll-source.ts";
 import { TriggerMatcher } from "../../ingest/triggers.ts";
@@ -60,11 +61,13 @@ export function registerIngestCommand(program: Command): void {
           // Runs a crashed ingest left behind first, then the triggers it committed but never started.
           await session.engine.resumeOrphans();
           const leftOver = await dispatch();
+          const secrets = new Redactor(await session.connections.secretValues());
           const ingestor = new Ingestor({
             store: new SqlIngestStore(database.db),
             vendors,
             client: (name) => session.clients.get(name),
             triggers: triggers.length > 0 ? matcher.triggersFor : undefined,
+            redact: (text) => secrets.text(text),
             onPage: (report) => {
               if (progress) process.stderr.write(`\r${line(report)}\x1b[K`);
             },
