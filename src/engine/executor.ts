@@ -147,6 +147,8 @@ interface AttemptResult {
 }
 
 const DEFAULT_BACKOFF = { initial: 1_000, max: 30_000 };
+/** Attempts of one step that may end with the process dying before it fails with ProcessCrashed. */
+const MAX_PROCESS_CRASHES = 3;
 const FINISHED: RunStatus[] = ["succeeded", "failed", "cancelled"];
 
 /**
@@ -539,6 +541,7 @@ export class Engine {
     const idempotencyKey = rows[0]?.idempotencyKey ?? idempotencyKeyOf(ctx.run.id, key);
     let resumeRow: StepRecord | undefined;
     let carried: unknown;
+    let crashed: StepFailure | undefined;
     if (previous && (previous.status === "running" || previous.status === "waiting")) {
       if (step.type === "foreach" || step.type === "playbook" || step.type === "approval") {
         resumeRow = previous;
@@ -550,7 +553,16 @@ export class Engine {
           finishedAt: iso(this.#clock.now()),
         });
         previous.status = "interrupted";
+        previous.error = { type: "Interrupted", message: "the process stopped during this attempt", retryable: true };
         carried = previous.input;
+        const crashes = rows.filter((r) => r.status === "interrupted" && r.error?.type === "Interrupted").length;
+        // A step that takes the process down with it would do so on every start and block all other work.
+        if (crashes >= MAX_PROCESS_CRASHES) {
+          crashed = new StepFailure(
+            "ProcessCrashed",
+            `step ${id} stopped the process during ${crashes} attempts; it is not tried again`,
+          );
+        }
       }
     }
     let attempt = resumeRow ? resumeRow.attempt : (previous?.attempt ?? 0) + 1;
@@ -593,6 +605,7 @@ export class Engine {
           });
           if (prepareError !== undefined) throw prepareError;
         }
+        if (crashed) throw crashed;
         result = await this.#attempt(ctx, id, key, step, row, idempotencyKey);
       } catch (error) {
         if (ctx.run.cancelled() || error instanceof RunCancelled) {

@@ -36,7 +36,8 @@ export function registerRunCommand(program: Command): void {
         const alert = readJsonArg(options.alert, "--alert");
         const write = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
         await withCommandEngine(command, { onEvent: eventPrinter(write) }, async (session) => {
-          await session.engine.resumeOrphans();
+          // Runs an earlier process left unfinished continue beside this one, never before it.
+          const orphans = session.engine.resumeOrphans().catch(() => []);
           let playbook: LoadedPlaybook;
           try {
             playbook = await loadPlaybook(path, { catalog: session.registry });
@@ -46,6 +47,7 @@ export function registerRunCommand(program: Command): void {
           const connections = await bindConnectionFlags(playbook, options.connection, session.connections);
           const outcome = await session.engine.start(path, { inputs, connections, alert });
           printOutcome(outcome, options.json);
+          await orphans;
         });
       },
     );
