@@ -553,9 +553,15 @@ export class Engine {
           finishedAt: iso(this.#clock.now()),
         });
         previous.status = "interrupted";
-        previous.error = { type: "Interrupted", message: "the process stopped during this attempt", retryable: true };
+        previous.error = {
+          type: "Interrupted",
+          message: "the process stopped during this attempt",
+          retryable: true,
+        };
         carried = previous.input;
-        const crashes = rows.filter((r) => r.status === "interrupted" && r.error?.type === "Interrupted").length;
+        const crashes = rows.filter(
+          (r) => r.status === "interrupted" && r.error?.type === "Interrupted",
+        ).length;
         // A step that takes the process down with it would do so on every start and block all other work.
         if (crashes >= MAX_PROCESS_CRASHES) {
           crashed = new StepFailure(

@@ -1,5 +1,6 @@
 import { randomUUIDv7 } from "node:crypto";
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import { NotFoundError } from "../core/errors.ts";
 import { type AlertContent, alertContent } from "./alert-content.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { marker, QueryTemplate } from "./query-template.ts";
@@ -350,6 +351,62 @@ export class AlertStore {
     const alerts = rows.slice(0, limit).map(toAlert);
     const last = alerts.at(-1);
     return rows.length > limit && last ? { alerts, next: encodeCursor(last.time, last.id) } : { alerts };
+  }
+
+  /**
+   * An analyst's triage as a new version of the alert: OCSF `status_id`/`status`, `assignee`
+   * (a user by name, or none) and `comment`, with who and when under `unmapped.rampart_triage`.
+   * The previous content is kept as a version, as for a vendor's change.
+   */
+  async triage(
+    id: string,
+    change: { statusId?: number; status?: string; assignee?: string | null; comment?: string; by: string },
+  ): Promise<StoredAlert> {
+    const now = this.#now();
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom("alerts").selectAll().where("id", "=", id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`no alert "${id}"`, { field: "id" });
+      const ocsf = JSON.parse(row.ocsf) as Record<string, unknown>;
+      if (change.statusId !== undefined) {
+        ocsf.status_id = change.statusId;
+        ocsf.status = change.status;
+      }
+      if (change.assignee === null) delete ocsf.assignee;
+      else if (change.assignee !== undefined) {
+        ocsf.assignee = { name: change.assignee };
+        // OCSF puts `assignee` in its incident profile, which the event must then declare.
+        const metadata = (ocsf.metadata ?? {}) as { profiles?: string[] };
+        const profiles = new Set(metadata.profiles ?? []);
+        profiles.add("incident");
+        ocsf.metadata = { ...metadata, profiles: [...profiles] };
+      }
+      if (change.comment !== undefined) ocsf.comment = change.comment;
+      const unmapped = (ocsf.unmapped ?? {}) as Record<string, unknown>;
+      ocsf.unmapped = { ...unmapped, rampart_triage: { by: change.by, at: new Date(now).toISOString() } };
+      const content = alertContent(ocsf);
+      await trx
+        .insertInto("alert_versions")
+        .columns(["alert_id", "version", "content_hash", "ocsf", "recorded_at"])
+        .expression((eb) =>
+          eb
+            .selectFrom("alerts")
+            .select(["id", "version", "content_hash", "ocsf", eb.val(now).as("recorded_at")])
+            .where("id", "=", id),
+        )
+        .execute();
+      await trx
+        .updateTable("alerts")
+        .set({
+          content_hash: content.hash,
+          status_id: content.statusId,
+          ocsf: content.text,
+          version: Number(row.version) + 1,
+          updated_at: now,
+        })
+        .where("id", "=", id)
+        .execute();
+    });
+    return (await this.get(id))!;
   }
 
   /** The runs the alert's triggers started, with the playbook file of each. */

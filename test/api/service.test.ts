@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { startIrisSimulator } from "../../src/connectors/dfir-iris/simulator.ts";
 import type { Simulator } from "../../src/connectors/sdk/sim/server.ts";
 import { startCanarySimulator } from "../../src/connectors/thinkst-canary/simulator.ts";
+import { createOcsfValidator } from "../../src/ocsf/index.ts";
 import { RAMPART, rampart } from "../support/rampart-process.ts";
 import { type ServeProcess, startServe } from "../support/serve-process.ts";
 
@@ -176,6 +177,35 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     assert.equal(none.items.length, 0);
     const bad = await call("GET", "/api/v1/alerts?severity=urgent", "viewer");
     assert.deepEqual([bad.status, bad.body.error.field], [400, "severity.0"]);
+  });
+
+  test("triage sets status, assignee and a comment as a new version naming who did it; the event stays valid OCSF", async () => {
+    const [alert] = (await call("GET", "/api/v1/alerts?limit=1", "viewer")).body.items;
+    assert.equal(
+      (await call("POST", `/api/v1/alerts/${alert.id}/triage`, "viewer", { status: "resolved" })).status,
+      403,
+    );
+    const bad = await call("POST", `/api/v1/alerts/${alert.id}/triage`, "responder", { status: "closed" });
+    assert.deepEqual([bad.status, bad.body.error.field], [400, "status"]);
+    const done = await call("POST", `/api/v1/alerts/${alert.id}/triage`, "responder", {
+      status: "in_progress",
+      assignee: "kim",
+      comment: "looking at the host",
+    });
+    assert.equal(done.status, 200);
+    assert.equal(done.body.status_id, 2);
+    assert.equal(done.body.version, alert.version + 1);
+    const one = (await call("GET", `/api/v1/alerts/${alert.id}`, "viewer")).body;
+    assert.deepEqual(
+      [one.ocsf.status, one.ocsf.assignee, one.ocsf.comment],
+      ["In Progress", { name: "kim" }, "looking at the host"],
+    );
+    assert.equal(one.ocsf.unmapped.rampart_triage.by, "token:t-responder");
+    assert.equal(one.versions.at(-1).version, alert.version);
+    const filtered = (await call("GET", "/api/v1/alerts?status=in_progress&limit=500", "viewer")).body.items;
+    assert.ok(filtered.some((a: { id: string }) => a.id === alert.id));
+    const checked = createOcsfValidator({ strict: true }).validate(one.ocsf);
+    assert.ok(checked.valid, JSON.stringify(checked.errors));
   });
 
   test("an approval is decided over the API by the signed-in responder, and the run continues", async () => {

@@ -27,6 +27,13 @@ const STATUS: Record<string, number> = {
   archived: 5,
   other: 99,
 };
+/** The statuses an analyst sets, with OCSF's caption for each. */
+const TRIAGE: Record<string, string> = {
+  new: "New",
+  in_progress: "In Progress",
+  suppressed: "Suppressed",
+  resolved: "Resolved",
+};
 
 const AlertView = Type.Object({
   id: Type.String(),
@@ -140,6 +147,41 @@ export function alertRoutes(runtime: Runtime) {
           cursor = page.next;
         } while (cursor && !closed);
         reply.raw.end();
+      },
+    );
+
+    app.post(
+      "/alerts/:id/triage",
+      {
+        config: { access: "responder" },
+        schema: {
+          tags,
+          summary: "Set status, assignee or a comment; kept as a new version of the alert with who made it",
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+          body: Type.Object(
+            {
+              status: Type.Optional(Type.Unsafe<string>({ type: "string", enum: Object.keys(TRIAGE) })),
+              assignee: Type.Optional(
+                Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
+              ),
+              comment: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000 })),
+            },
+            { additionalProperties: false, minProperties: 1 },
+          ),
+          response: { 200: AlertView, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const { id } = request.params as { id: string };
+        const body = request.body as { status?: string; assignee?: string | null; comment?: string };
+        const alert = await runtime.alerts.triage(id, {
+          statusId: body.status === undefined ? undefined : STATUS[body.status],
+          status: body.status === undefined ? undefined : TRIAGE[body.status],
+          assignee: body.assignee,
+          comment: body.comment,
+          by: request.principal!.actor,
+        });
+        return view(alert);
       },
     );
 
