@@ -176,6 +176,11 @@ export class Runtime {
     return runId;
   }
 
+  /** Has ingestion look at its sources now (one was added, resumed or changed). */
+  wakeIngestion(): void {
+    this.#ingestor?.wake();
+  }
+
   /** Calls `listener` with each source's report after every poll. */
   onPoll(listener: (report: PollReport) => void): void {
     this.#pollListeners.push(listener);

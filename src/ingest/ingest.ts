@@ -26,6 +26,7 @@ export class Ingestor {
   readonly #options: IngestOptions;
   // Threads start only when a page is large enough to be worth handing over.
   readonly #normalizer = new NormalizePool();
+  #wake?: () => void;
 
   constructor(options: IngestOptions) {
     this.#options = options;
@@ -47,10 +48,11 @@ export class Ingestor {
   async tick(names?: readonly string[]): Promise<{ reports: PollReport[]; nextPollAt: number }> {
     const now = this.#options.now ?? Date.now;
     const sources = (await this.#options.store.sources()).filter((s) => !names || names.includes(s.name));
-    const due = sources.filter((s) => s.nextPollAt <= now());
+    const due = sources.filter((s) => s.pausedAt === undefined && s.nextPollAt <= now());
     const reports = await Promise.all(due.map((source) => this.#poll(source)));
     const refreshed = (await this.#options.store.sources()).filter((s) => !names || names.includes(s.name));
-    return { reports, nextPollAt: Math.min(...refreshed.map((s) => s.nextPollAt), now() + 60_000) };
+    const polling = refreshed.filter((s) => s.pausedAt === undefined);
+    return { reports, nextPollAt: Math.min(...polling.map((s) => s.nextPollAt), now() + 60_000) };
   }
 
   /** Ticks until aborted, sleeping until the next source is due. */
@@ -63,8 +65,19 @@ export class Ingestor {
     while (!signal.aborted) {
       const { reports, nextPollAt } = await this.tick(names);
       if (reports.length > 0) await onTick?.(reports);
-      await sleep(Math.max(50, nextPollAt - now()), signal);
+      const nap = new AbortController();
+      this.#wake = () => nap.abort();
+      const stop = () => nap.abort();
+      signal.addEventListener("abort", stop, { once: true });
+      await sleep(Math.max(50, nextPollAt - now()), nap.signal);
+      signal.removeEventListener("abort", stop);
+      this.#wake = undefined;
     }
+  }
+
+  /** Looks at the sources again now (one was added, resumed or changed) instead of at the next due poll. */
+  wake(): void {
+    this.#wake?.();
   }
 
   async close(): Promise<void> {

@@ -72,6 +72,8 @@ export interface SourcesTable {
   last_success_at: number | null;
   next_poll_at: Generated<number>;
   created_at: number;
+  /** When the source was paused (epoch ms); null while it polls. */
+  paused_at: number | null;
 }
 
 export interface AlertsTable {

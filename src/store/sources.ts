@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
-import { ConflictError, ValidationError } from "../connectors/sdk/index.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../connectors/sdk/index.ts";
 import type { RampartDb, SourcesTable } from "./schema.ts";
 
 export interface SourceRecord {
@@ -14,6 +14,8 @@ export interface SourceRecord {
   lastSuccessAt?: number;
   nextPollAt: number;
   createdAt: number;
+  /** Set while the source is paused (epoch ms): kept with its checkpoint, not polled. */
+  pausedAt?: number;
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -37,6 +39,7 @@ const COLUMNS = [
   "last_success_at",
   "next_poll_at",
   "created_at",
+  "paused_at",
 ] as const;
 
 function toRecord(row: Selectable<SourcesTable>): SourceRecord {
@@ -53,7 +56,15 @@ function toRecord(row: Selectable<SourcesTable>): SourceRecord {
     lastSuccessAt: row.last_success_at === null ? undefined : Number(row.last_success_at),
     nextPollAt: Number(row.next_poll_at),
     createdAt: Number(row.created_at),
+    ...(row.paused_at === null || row.paused_at === undefined ? {} : { pausedAt: Number(row.paused_at) }),
   };
+}
+
+function checkInterval(intervalMs: number): void {
+  if (!Number.isInteger(intervalMs) || intervalMs < 1000)
+    throw new ValidationError("every must be at least 1s", { field: "every" });
+  if (intervalMs > MAX_SOURCE_INTERVAL_MS)
+    throw new ValidationError("every must be at most 7d", { field: "every" });
 }
 
 /** Alert sources: a saved connection, a polling interval and the checkpoint reached so far. */
@@ -80,12 +91,7 @@ export class SourceStore {
         },
       );
     }
-    if (!Number.isInteger(source.intervalMs) || source.intervalMs < 1000) {
-      throw new ValidationError("every must be at least 1s", { field: "every" });
-    }
-    if (source.intervalMs > MAX_SOURCE_INTERVAL_MS) {
-      throw new ValidationError("every must be at most 7d", { field: "every" });
-    }
+    checkInterval(source.intervalMs);
     if (await this.get(source.name))
       throw new ConflictError(`source "${source.name}" already exists`, { field: "name" });
     await this.#db
@@ -114,6 +120,32 @@ export class SourceStore {
 
   async list(): Promise<SourceRecord[]> {
     return (await this.#db.selectFrom("sources").select(COLUMNS).orderBy("name").execute()).map(toRecord);
+  }
+
+  /** Pauses or resumes polling; a resumed source is polled at once, from its checkpoint. */
+  async setPaused(name: string, paused: boolean): Promise<SourceRecord> {
+    const now = this.#now();
+    const result = await this.#db
+      .updateTable("sources")
+      .set(paused ? { paused_at: now } : { paused_at: null, next_poll_at: now })
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0)
+      throw new NotFoundError(`no source named "${name}"`, { field: "name" });
+    return (await this.get(name))!;
+  }
+
+  /** Changes the polling interval (checked as when adding). */
+  async setInterval(name: string, intervalMs: number): Promise<SourceRecord> {
+    checkInterval(intervalMs);
+    const result = await this.#db
+      .updateTable("sources")
+      .set({ interval_ms: intervalMs })
+      .where("name", "=", name)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0)
+      throw new NotFoundError(`no source named "${name}"`, { field: "name" });
+    return (await this.get(name))!;
   }
 
   /** Removes the source; the alerts it ingested stay. */

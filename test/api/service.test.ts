@@ -179,6 +179,26 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     assert.deepEqual([bad.status, bad.body.error.field], [400, "severity.0"]);
   });
 
+  test("a paused source is not polled and keeps its place; resumed, it polls again", async () => {
+    const paused = await call("PATCH", "/api/v1/sources/canary", "admin", { paused: true });
+    assert.equal(paused.status, 200);
+    assert.ok(paused.body.paused_at);
+    assert.equal((await call("PATCH", "/api/v1/sources/canary", "responder", { paused: false })).status, 403);
+    assert.deepEqual(
+      (await call("PATCH", "/api/v1/sources/canary", "admin", { every: "0s" })).body.error.field,
+      "every",
+    );
+    const before = (await call("GET", "/api/v1/sources/canary", "viewer")).body.last_polled_at;
+    await new Promise((r) => setTimeout(r, 2500)); // longer than its 2 s interval: a poll would have moved last_polled_at
+    assert.equal((await call("GET", "/api/v1/sources/canary", "viewer")).body.last_polled_at, before);
+    const resumed = await call("PATCH", "/api/v1/sources/canary", "admin", { paused: false });
+    assert.equal(resumed.body.paused_at, null);
+    await until("a poll after resuming", async () => {
+      const now = (await call("GET", "/api/v1/sources/canary", "viewer")).body.last_polled_at;
+      return now !== before ? true : undefined;
+    });
+  });
+
   test("triage sets status, assignee and a comment as a new version naming who did it; the event stays valid OCSF", async () => {
     const [alert] = (await call("GET", "/api/v1/alerts?limit=1", "viewer")).body.items;
     assert.equal(

@@ -18,6 +18,7 @@ const SourceView = Type.Object({
   last_polled_at: Type.Union([Type.String(), Type.Null()]),
   last_success_at: Type.Union([Type.String(), Type.Null()]),
   next_poll_at: Type.Union([Type.String(), Type.Null()]),
+  paused_at: Type.Union([Type.String(), Type.Null()]),
   /** The last poll this service made: counts of new, updated and unchanged alerts. */
   last_poll: Json,
 });
@@ -35,7 +36,8 @@ export function sourceRoutes(runtime: Runtime) {
       last_error: s.lastError ?? null,
       last_polled_at: iso(s.lastPolledAt) ?? null,
       last_success_at: iso(s.lastSuccessAt) ?? null,
-      next_poll_at: s.nextPollAt ? iso(s.nextPollAt)! : null,
+      next_poll_at: s.pausedAt === undefined && s.nextPollAt ? iso(s.nextPollAt)! : null,
+      paused_at: iso(s.pausedAt) ?? null,
       last_poll: runtime.lastPolls.get(s.name) ?? null,
     });
 
@@ -100,7 +102,36 @@ export function sourceRoutes(runtime: Runtime) {
           connector: saved.connector,
           intervalMs: parseDuration(body.every ?? "1m", "every"),
         });
+        runtime.wakeIngestion();
         return reply.code(201).send(view(added));
+      },
+    );
+
+    app.patch(
+      "/sources/:name",
+      {
+        config: { access: "admin" },
+        schema: {
+          tags,
+          summary: "Pause or resume a source, or change how often it polls",
+          params: NameParam,
+          body: Type.Object(
+            { paused: Type.Optional(Type.Boolean()), every: Type.Optional(Type.String({ minLength: 1 })) },
+            { additionalProperties: false, minProperties: 1 },
+          ),
+          response: { 200: SourceView, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const { name } = request.params as { name: string };
+        const body = request.body as { paused?: boolean; every?: string };
+        let source = await runtime.sources.get(name);
+        if (!source) throw new NotFoundError(`no source named "${name}"`, { field: "name" });
+        if (body.every !== undefined)
+          source = await runtime.sources.setInterval(name, parseDuration(body.every, "every"));
+        if (body.paused !== undefined) source = await runtime.sources.setPaused(name, body.paused);
+        runtime.wakeIngestion();
+        return view(source);
       },
     );
 

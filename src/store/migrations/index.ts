@@ -5,6 +5,7 @@ import * as alerts from "./0003_alerts.ts";
 import * as stepWarnings from "./0004_step_warnings.ts";
 import * as triggers from "./0009_triggers.ts";
 import * as access from "./0010_access.ts";
+import * as sourcePause from "./0011_source_pause.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0004_step_warnings": stepWarnings,
   "0009_triggers": triggers,
   "0010_access": access,
+  "0011_source_pause": sourcePause,
 };
