@@ -4,3 +4,4 @@ export * from "./enums.ts";
 export * from "./event-stream.ts";
 export * from "./parse.ts";
 export * from "./validator.ts";
+export * from "./values.ts";

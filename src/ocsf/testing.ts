@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
@@ -31,4 +31,28 @@ export function testReferenceValidatorAgrees(events: () => readonly unknown[]): 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+}
+
+/** Real vendor records published by vendors and integrators, beside the project (`../shared`), for tests. */
+export const REAL_PAYLOADS = resolve(import.meta.dirname, "../../../shared/real-payloads");
+
+/** One real record file: its name and its parsed JSON. */
+export interface RealPayload {
+  file: string;
+  json: unknown;
+}
+
+/**
+ * The JSON files of `../shared/real-payloads/<vendor>/<sub>` (records, or `envelopes`), sorted by
+ * name; `skip` says why there are none (a user's clone has no `../shared`). Files that are not
+ * valid JSON as published (`*.published.txt`) are left out.
+ */
+export function realPayloads(vendor: string, sub = ""): { payloads: RealPayload[]; skip: string | false } {
+  const dir = join(REAL_PAYLOADS, vendor, sub);
+  if (!existsSync(dir)) return { payloads: [], skip: `${dir} is not here` };
+  const payloads = readdirSync(dir)
+    .filter((file) => file.endsWith(".json"))
+    .sort()
+    .map((file) => ({ file, json: JSON.parse(readFileSync(join(dir, file), "utf8")) as unknown }));
+  return { payloads, skip: payloads.length === 0 ? `no JSON records in ${dir}` : false };
 }
