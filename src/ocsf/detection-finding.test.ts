@@ -5,7 +5,6 @@ import {
   observable,
   observableList,
   rawData,
-  secondsToMs,
   severity,
   severityIdFromName,
   status,
@@ -83,14 +82,6 @@ test("severity and status helpers pair ids with captions; vendor words map case-
   assert.equal(severityIdFromName(undefined), 0);
 });
 
-test("secondsToMs reads epoch seconds from numbers and numeric strings only", () => {
-  assert.equal(secondsToMs(1_586_260_854), 1_586_260_854_000);
-  assert.equal(secondsToMs("1586260854"), 1_586_260_854_000);
-  assert.equal(secondsToMs("1586260854.25"), 1_586_260_854_250);
-  assert.equal(secondsToMs(""), undefined);
-  assert.equal(secondsToMs("yesterday"), undefined);
-  assert.equal(secondsToMs(null), undefined);
-});
 
 test("rawData keeps the original record as a JSON string", () => {
   const original = { id: "a", n: [1, 2], nested: { ok: true } };

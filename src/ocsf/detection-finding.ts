@@ -291,17 +291,6 @@ export function status(id: StatusId): { status_id: StatusId; status: string } {
   return { status_id: id, status: STATUS[id] };
 }
 
-/** Epoch milliseconds from epoch seconds given as a number or a numeric string; undefined if not one. */
-export function secondsToMs(seconds: unknown): number | undefined {
-  const value =
-    typeof seconds === "number"
-      ? seconds
-      : typeof seconds === "string" && seconds !== ""
-        ? Number(seconds)
-        : Number.NaN;
-  return Number.isFinite(value) ? Math.round(value * 1000) : undefined;
-}
-
 /** The vendor's original record as OCSF `raw_data` (a JSON string). */
 export function rawData(original: unknown): string {
   return JSON.stringify(original);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isIP } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createOcsfValidator, type DetectionFinding } from "../../ocsf/index.ts";
 import { testReferenceValidatorAgrees } from "../../ocsf/testing.ts";
@@ -97,19 +98,20 @@ describe("Canary incidents as OCSF Detection Findings", () => {
   test("the Canary is the device; the attacker and the Canary's service are the evidence endpoints", () => {
     for (const [i, finding] of findings.entries()) {
       const flat = incidents[i]!.description as Record<string, any>;
-      assert.deepEqual(finding.device, {
-        type_id: 1,
-        type: "Server",
-        uid: flat.node_id,
-        name: flat.name,
-        hostname: flat.name,
-        ip: flat.dst_host,
-      });
+      const token = flat.name === "N/A";
+      const expected: Record<string, unknown> = { type_id: 1, type: "Server", uid: flat.node_id };
+      if (!token) Object.assign(expected, { name: flat.name, hostname: flat.name });
+      // Its own address when the console has it on record, else the one attacked.
+      expected.ip = flat.ip_address || flat.dst_host;
+      if (flat.mac_address) expected.mac = flat.mac_address;
+      expected.groups = [{ uid: flat.flock_id, name: flat.flock_name }];
+      assert.deepEqual(finding.device, expected);
       assert.equal(finding.evidences!.length, flat.events.length);
-      for (const evidence of finding.evidences!) {
-        assert.equal(evidence.src_endpoint!.ip, flat.src_host);
-        assert.equal(evidence.src_endpoint!.hostname, flat.src_host_reverse || undefined);
-        assert.equal(evidence.src_endpoint!.port, Number(flat.src_port) || undefined);
+      for (const [j, evidence] of finding.evidences!.entries()) {
+        const attacker = flat.src_host || flat.events[j].src_host;
+        assert.equal(evidence.src_endpoint?.ip, attacker || undefined);
+        assert.equal(evidence.src_endpoint?.hostname, flat.src_host_reverse || undefined);
+        assert.equal(evidence.src_endpoint?.port, Number(flat.src_port) || undefined);
         assert.equal(evidence.dst_endpoint!.ip, flat.dst_host);
         assert.equal(evidence.dst_endpoint!.port, Number(flat.dst_port) || undefined);
       }
@@ -117,12 +119,24 @@ describe("Canary incidents as OCSF Detection Findings", () => {
   });
 
   test("every IP, hostname and user of the incident is an observable, and users are evidence", () => {
+    const hostHeaders = (e: any) => (e.headers?.Host ? [e.headers.Host] : []);
     for (const [i, finding] of findings.entries()) {
       const flat = incidents[i]!.description as Record<string, any>;
       const values = (typeId: number) =>
         new Set(finding.observables!.filter((o) => o.type_id === typeId).map((o) => o.value));
-      const ips = new Set([flat.src_host, flat.dst_host]);
-      const hosts = new Set([flat.name, flat.src_host_reverse].filter(Boolean));
+      const named = [...flat.events.map((e: any) => e.HOSTNAME), ...flat.events.flatMap(hostHeaders)].filter(
+        Boolean,
+      );
+      const ips = new Set(
+        [flat.src_host, flat.dst_host, flat.ip_address, ...flat.events.map((e: any) => e.src_host), ...named]
+          .filter(Boolean)
+          .filter((v: string) => isIP(v) !== 0),
+      );
+      const hosts = new Set(
+        [flat.name === "N/A" ? "" : flat.name, flat.src_host_reverse, ...named]
+          .filter(Boolean)
+          .filter((v: string) => isIP(v) === 0),
+      );
       const users = new Set(flat.events.map((e: any) => e.USERNAME ?? e.USER).filter(Boolean));
       assert.deepEqual(values(2), ips);
       assert.deepEqual(values(1), hosts);
@@ -133,6 +147,30 @@ describe("Canary incidents as OCSF Detection Findings", () => {
       });
       if (users.size > 0) assert.equal(finding.actor!.user!.name, [...users][0]);
     }
+    // The sample has web logins and Canarytoken hits, whose Host is what the tests above check.
+    assert.ok(incidents.some((i) => i.description.logtype === "3001"));
+    assert.ok(incidents.some((i) => i.description.logtype === "17000"));
+  });
+
+  test("a web login and a Canarytoken hit keep their HTTP request: method, Host, path, URL, headers", () => {
+    const login = findings.find((f) => f.metadata.event_code === "3001")!;
+    const event = JSON.parse(login.raw_data!).description.events[0];
+    assert.deepEqual(login.evidences![0]!.http_request, {
+      http_method: "POST",
+      user_agent: event.USERAGENT,
+      url: { path: "/index.html", hostname: event.HOSTNAME },
+      http_headers: [{ name: "Host", value: event.HOSTNAME }],
+    });
+    const hit = findings.find((f) => f.metadata.event_code === "17000")!;
+    const tokenEvent = JSON.parse(hit.raw_data!).description.events[0];
+    const request = hit.evidences![0]!.http_request as Record<string, any>;
+    assert.equal(request.url.url_string, tokenEvent.url);
+    assert.equal(request.url.hostname, tokenEvent.headers.Host);
+    assert.equal(request.user_agent, tokenEvent.headers["User-Agent"]);
+    assert.deepEqual(
+      request.http_headers,
+      Object.entries(tokenEvent.headers).map(([name, value]) => ({ name, value })),
+    );
   });
 
   test("what did not map stays: event leftovers in evidence data, incident leftovers in unmapped", () => {
@@ -141,7 +179,7 @@ describe("Canary incidents as OCSF Detection Findings", () => {
       const flat = incident.description as Record<string, any>;
       assert.equal(finding.unmapped!.notified, flat.notified);
       assert.equal(finding.unmapped!.local_time, flat.local_time);
-      for (const key of ["id", "acknowledged", "src_host", "events", "ip_address", "ippers", "mac_address"]) {
+      for (const key of ["acknowledged", "src_host", "events", "ip_address", "mac_address", "flock_id"]) {
         assert.equal(key in finding.unmapped!, false, key);
       }
       finding.evidences!.forEach((evidence, j) => {
@@ -149,6 +187,7 @@ describe("Canary incidents as OCSF Detection Findings", () => {
         assert.equal(evidence.data!.timestamp, event.timestamp);
         if ("PASSWORD" in event) assert.equal(evidence.data!.PASSWORD, event.PASSWORD);
         assert.equal("USERNAME" in evidence.data!, false);
+        assert.equal("headers" in evidence.data!, false);
       });
     }
   });
@@ -181,6 +220,7 @@ test("an odd incident (no events, a named source, a MAC, an unknown logtype) sti
       events_count: "0",
       events: [],
       flock_name: "Branch Offices",
+      ippers: "linux",
     },
   });
   assert.deepEqual(validator.validate(finding), { valid: true, errors: [], warnings: [] });
@@ -191,6 +231,7 @@ test("an odd incident (no events, a named source, a MAC, an unknown logtype) sti
   assert.equal(finding.severity_id, 4);
   assert.equal(finding.status, "Resolved");
   assert.equal(finding.finding_info.first_seen_time, 1_700_000_000_000);
-  assert.deepEqual(finding.unmapped, { flock_name: "Branch Offices" });
+  assert.deepEqual((finding.device as { groups?: unknown }).groups, [{ name: "Branch Offices" }]);
+  assert.deepEqual(finding.unmapped, { ippers: "linux" });
   assert.equal(finding.actor, undefined);
 });

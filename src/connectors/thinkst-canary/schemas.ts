@@ -43,18 +43,41 @@ export const BulkAction = Type.Object({
   result: Type.Literal("success"),
 });
 
-/** The flat incident of `incident/fetch` and of listing entries' `description`; values are mostly strings. */
+// The console sends almost every value as a string ("False", "1586249623", "-1", "" for
+// nothing) but some as JSON types (`updated_id`, event timestamps, and every value in some
+// endpoints' replies); the schemas accept both wherever a real reply has shown either.
+const Text = Type.String();
+const Flag = Type.Union([Type.String(), Type.Boolean()], { description: '"True"/"False" or a boolean' });
+const Count = Type.Union([Type.String(), Type.Integer()], { description: "An integer, usually as a string" });
+const Event = Type.Record(Type.String(), Type.Unknown());
+
+/**
+ * The flat incident: what `incident/fetch` returns (with its key in `id`) and what a listing
+ * entry carries in `description` (without a key: the entry's `id` is the key).
+ */
 export const Incident = Type.Object(
   {
-    id: Type.String(),
-    acknowledged: Type.String(),
-    created: Type.String(),
-    description: Type.String(),
-    logtype: Type.String(),
-    node_id: Type.String(),
-    src_host: Type.String(),
-    events: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
-    events_count: Type.String(),
+    id: Type.Optional(Text),
+    acknowledged: Flag,
+    created: Count,
+    created_std: Type.Optional(Text),
+    description: Text,
+    dst_host: Type.Optional(Text),
+    dst_port: Type.Optional(Count),
+    events: Type.Optional(Type.Array(Event)),
+    events_count: Type.Optional(Count),
+    ip_address: Type.Optional(Text),
+    ippers: Type.Optional(Text),
+    local_time: Type.Optional(Text),
+    logtype: Count,
+    mac_address: Type.Optional(Text),
+    memo: Type.Optional(Text),
+    name: Type.Optional(Text),
+    node_id: Type.Optional(Text),
+    notified: Type.Optional(Flag),
+    src_host: Type.Optional(Text),
+    src_host_reverse: Type.Optional(Text),
+    src_port: Type.Optional(Count),
   },
   { additionalProperties: true },
 );
@@ -69,23 +92,31 @@ export const Cursor = Type.Object(
   { additionalProperties: true },
 );
 
+/** One entry of an incident listing: the key, the change counter, and the flat incident. */
+export const ListingEntry = Type.Object(
+  {
+    id: Type.String({ minLength: 1, description: "The incident key" }),
+    hash_id: Type.Optional(Text),
+    summary: Type.Optional(Text),
+    updated: Type.Optional(Text),
+    updated_id: Type.Integer({ description: "The console's change counter at this incident's last change" }),
+    updated_std: Type.Optional(Text),
+    updated_time: Type.Optional(Count),
+    description: Incident,
+  },
+  { additionalProperties: true },
+);
+
 export const IncidentFeed = Type.Object(
   {
     feed: Type.String(),
-    incidents: Type.Array(
-      Type.Object(
-        {
-          id: Type.String(),
-          hash_id: Type.String(),
-          summary: Type.String(),
-          updated_id: Type.Integer(),
-          description: Incident,
-        },
-        { additionalProperties: true },
-      ),
-    ),
+    // null on the last page of a cursor walk.
+    incidents: Type.Union([Type.Array(ListingEntry), Type.Null()]),
     max_updated_id: Type.Optional(Type.Integer()),
     cursor: Type.Optional(Cursor),
+    updated: Type.Optional(Text),
+    updated_std: Type.Optional(Text),
+    updated_timestamp: Type.Optional(Type.Integer()),
     result: Type.Literal("success"),
   },
   { additionalProperties: true },

@@ -6,7 +6,7 @@ import {
   type SimulatorFactory,
   type SimulatorOptions,
 } from "../sdk/sim/server.ts";
-import { CanaryState, flatIncident, LOGTYPES, type SimIncident, stdTime } from "./sim-state.ts";
+import { CanaryState, flatIncident, LOGTYPES, listingEntry, type SimIncident, stdTime } from "./sim-state.ts";
 
 type Params = Record<string, string | undefined>;
 type Role = "admin" | "analyst" | "read-only";
@@ -86,8 +86,10 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
       flocks: state.flocks,
       nodes: state.nodes,
       max_updated_id: state.lastUpdatedId,
+      // A flat view for inspection: each incident's fields with its key and change counter.
       incidents: [...state.incidents.values()].map((i) => ({
         ...flatIncident(i),
+        id: i.id,
         hash_id: i.hash_id,
         updated_id: i.updated_id,
       })),
@@ -195,14 +197,15 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
     else if (p.hash_id) incident = [...state.incidents.values()].find((i) => i.hash_id === p.hash_id);
     else throw new CanaryError(400, "Either incident or hash_id is required.");
     if (!incident) throw new CanaryError(404, "Incident not found");
-    const flat = flatIncident(incident, { tz });
+    // Unlike a listing entry's flat incident, the fetched one carries its key.
+    const flat = { ...flatIncident(incident, { tz }), id: incident.id };
     const extended = p.extended_details === "true" || p.extended_details === "True";
     const extra = extended
       ? {
           hash_id: incident.hash_id,
           flock_id: incident.flock_id,
           updated_id: incident.updated_id,
-          logtype_name: LOGTYPES[incident.logtype]!.summary,
+          logtype_name: LOGTYPES[incident.logtype]?.summary ?? incident.summary,
         }
       : {};
     return { incident: { ...flat, ...extra }, result: "success" };
@@ -274,46 +277,42 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
     // Pages walk the change feed from where the cursor left it, not the whole console each time.
     const sorted = changeFeed();
     const page: SimIncident[] = [];
-    let more = false;
+    let full = false;
     for (let k = firstAfter(sorted, Math.max(after, since ?? -1)); k < sorted.length; k++) {
       const incident = sorted[k]!;
       if (!matches(incident)) continue;
+      page.push(incident);
+      // As the console does, a full page hands out a cursor without looking further: when the
+      // incidents end exactly there, the page after it is empty.
       if (limit !== undefined && page.length === limit) {
-        more = true;
+        full = true;
         break;
       }
-      page.push(incident);
     }
     let newest: SimIncident | undefined;
     for (let k = sorted.length - 1; k >= 0 && !newest; k--) if (matches(sorted[k]!)) newest = sorted[k];
-    const nowS = Math.floor(state.now() / 1000);
-    const body: Record<string, unknown> = {
-      feed,
-      incidents: page.map((i) => ({
-        description: flatIncident(i, { eventLimit, tz }),
-        hash_id: i.hash_id,
-        id: i.id,
-        summary: LOGTYPES[i.logtype]!.summary,
-        updated: new Date(i.updated_time * 1000).toUTCString(),
-        updated_id: i.updated_id,
-        updated_std: stdTime(i.created, tz),
-        updated_time: String(i.updated_time),
-      })),
-      max_updated_id: newest ? newest.updated_id : (since ?? state.lastUpdatedId),
-      result: "success",
-      updated: new Date(nowS * 1000).toUTCString(),
-      updated_timestamp: nowS,
-    };
+    const updatedAt = newest ? newest.updated_time : Math.floor(state.now() / 1000);
+    const body: Record<string, unknown> = { feed };
     if (limit !== undefined) {
-      const next = more ? encodeCursor({ after: page[page.length - 1]!.updated_id, limit, query }) : null;
-      const origin = `http://${req.headers.host}`;
-      body.cursor = {
-        next,
-        next_link: next ? `${origin}${req.url.split("?")[0]}?cursor=${next}` : null,
-        prev: null,
-        prev_link: null,
-      };
+      const next = full ? encodeCursor({ after: page[page.length - 1]!.updated_id, limit, query }) : null;
+      // The console's next_link repeats the auth_token the request was made with.
+      const token = new URL(req.url, "http://sim").searchParams.get("auth_token");
+      const link = next
+        ? `http://${req.headers.host}${req.url.split("?")[0]}?cursor=${encodeURIComponent(next)}${token ? `&auth_token=${encodeURIComponent(token)}` : ""}`
+        : null;
+      body.cursor = { next, next_link: link, prev: null, prev_link: null };
     }
+    // The empty page a cursor walk ends with has no incident list and no max_updated_id.
+    if (p.cursor && page.length === 0) {
+      body.incidents = null;
+    } else {
+      body.incidents = page.map((i) => listingEntry(i, { eventLimit, tz }));
+      body.max_updated_id = newest ? newest.updated_id : (since ?? state.lastUpdatedId);
+    }
+    body.result = "success";
+    body.updated = new Date(updatedAt * 1000).toUTCString();
+    body.updated_std = stdTime(updatedAt, tz);
+    body.updated_timestamp = updatedAt;
     return body;
   };
   route(
@@ -334,6 +333,24 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
     false,
     listing("Acknowledged Incidents", (i) => i.acknowledged),
   );
+
+  // Loads listing entries (a real console's records, or a malformed one) to be served as given.
+  app.post("/__sim/incidents", async (req, reply) => {
+    const body = req.body as { incidents?: unknown; replace?: unknown } | undefined;
+    const entries = body?.incidents;
+    if (
+      !Array.isArray(entries) ||
+      entries.some((e) => typeof e !== "object" || e === null || Array.isArray(e))
+    )
+      return reply.code(400).send({ error: "body.incidents must be an array of listing entries (objects)" });
+    if (body?.replace !== undefined && typeof body.replace !== "boolean")
+      return reply.code(400).send({ error: "body.replace must be a boolean" });
+    if (body?.replace) {
+      state.incidents.clear();
+      state.lastUpdatedId = 0;
+    }
+    return { loaded: state.load(entries as Record<string, unknown>[]).map((i) => i.id) };
+  });
 
   const url = await listen(app, options);
   return {

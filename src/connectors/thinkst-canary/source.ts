@@ -1,14 +1,21 @@
 import type { AlertSource } from "../sdk/index.ts";
-import { normalizeCanaryIncident } from "./normalize.ts";
+import { type CanaryIncidentRecord, canaryIncidentKey, normalizeCanaryIncident } from "./normalize.ts";
 
 interface FeedPage {
-  incidents: Array<{ id: string; updated_id: number }>;
-  max_updated_id?: number;
+  /** null on the page a cursor walk ends with. */
+  incidents?: unknown[] | null;
 }
 
 export interface CanaryCheckpoint {
   /** Highest `updated_id` stored; the next poll asks for `incidents_since` this. */
   max_updated_id: number;
+}
+
+/** An entry's `updated_id` (a number on the wire; read leniently so one odd entry cannot stop the feed). */
+function updatedIdOf(entry: unknown): number | undefined {
+  const value = (entry as { updated_id?: unknown } | null)?.updated_id;
+  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /**
@@ -20,13 +27,13 @@ export const canaryAlertSource: AlertSource<CanaryCheckpoint> = {
     const since = checkpoint?.max_updated_id ?? 0;
     let reached = since;
     for await (const page of client.pages("listAllIncidents", { incidents_since: since })) {
-      const feed = page as FeedPage;
-      for (const incident of feed.incidents) reached = Math.max(reached, incident.updated_id);
-      yield { alerts: feed.incidents, checkpoint: { max_updated_id: reached } };
+      const incidents = (page as FeedPage).incidents ?? [];
+      for (const incident of incidents) reached = Math.max(reached, updatedIdOf(incident) ?? reached);
+      yield { alerts: incidents, checkpoint: { max_updated_id: reached } };
     }
   },
-  alertId: (raw) => String((raw as { id: string }).id),
+  // The listing entry's `id`: the flat incident under `description` carries no key of its own.
+  alertId: canaryIncidentKey,
   readAhead: true,
-  normalize: (raw) =>
-    normalizeCanaryIncident(raw as Parameters<typeof normalizeCanaryIncident>[0]) as Record<string, unknown>,
+  normalize: (raw) => normalizeCanaryIncident(raw as CanaryIncidentRecord) as Record<string, unknown>,
 };
