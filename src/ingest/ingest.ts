@@ -109,7 +109,7 @@ export class Ingestor {
   async #pollOnce(source: SourceRecord): Promise<PollReport> {
     const store = this.#store();
     const vendor = this.#options.vendors.find((v) => v.connector.name === source.connector);
-    const empty = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0 };
+    const empty = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0, rejected: 0 };
     if (!vendor?.alertSource) {
       const message = `connector ${source.connector} is not an alert source`;
       await store.recordFailure(source.name, message);

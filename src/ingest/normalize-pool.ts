@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { AlertContent } from "../store/alert-content.ts";
+import type { NormalizedPage } from "./normalize-records.ts";
 import type { NormalizeJob } from "./normalize-worker.ts";
 
 interface Pending {
-  resolve(contents: AlertContent[]): void;
+  resolve(page: NormalizedPage<AlertContent>): void;
   reject(error: Error): void;
 }
 
@@ -34,13 +35,16 @@ export class NormalizePool {
     this.#size = size;
   }
 
-  /** The stored form of each raw alert of `connector`, in order; undefined while no thread is ready (one starts). */
-  normalize(connector: string, alerts: unknown[]): Promise<AlertContent[]> | undefined {
+  /**
+   * The vendor id and stored form of each raw alert of `connector`, in order, and the records
+   * that could not be mapped; undefined while no thread is ready (one starts).
+   */
+  normalize(connector: string, alerts: unknown[]): Promise<NormalizedPage<AlertContent>> | undefined {
     if (this.#broken) return undefined;
     const target = this.#pick();
     if (!target) return undefined;
     const id = this.#nextId++;
-    return new Promise<AlertContent[]>((resolve, reject) => {
+    return new Promise<NormalizedPage<AlertContent>>((resolve, reject) => {
       if (target.pending.size === 0) target.worker.ref();
       target.pending.set(id, { resolve, reject });
       target.worker.postMessage({ id, connector, alerts } satisfies NormalizeJob);
@@ -77,7 +81,7 @@ export class NormalizePool {
       started: new Promise((resolve) => (started = resolve)),
     };
     worker.unref();
-    worker.on("message", (message: { id?: number; contents?: AlertContent[]; error?: string }) => {
+    worker.on("message", (message: { id?: number; page?: NormalizedPage<AlertContent>; error?: string }) => {
       if (message.id === undefined) {
         entry.ready = true;
         started();
@@ -87,7 +91,7 @@ export class NormalizePool {
       if (!job) return;
       entry.pending.delete(message.id);
       if (entry.pending.size === 0) worker.unref();
-      if (message.contents) job.resolve(message.contents);
+      if (message.page) job.resolve(message.page);
       else job.reject(new Error(message.error ?? "normalize failed"));
     });
     const fail = (error: Error) => {

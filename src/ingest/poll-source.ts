@@ -5,8 +5,10 @@ import {
   type SourcePage,
 } from "../connectors/sdk/index.ts";
 import type { IncomingAlert, StoredAlert } from "../store/alerts.ts";
+import type { IncomingReject } from "../store/ingest-rejects.ts";
 import type { SourceRecord } from "../store/sources.ts";
 import type { NormalizePool } from "./normalize-pool.ts";
+import { type NormalizedPage, normalizeRecords } from "./normalize-records.ts";
 import type { IngestStore, TriggerRow } from "./ports.ts";
 
 // Smaller pages are normalized on the polling thread: handing them over costs more than it saves.
@@ -18,6 +20,8 @@ export interface PollReport {
   new: number;
   updated: number;
   unchanged: number;
+  /** Records fetched that could not be mapped at all: kept raw (`rampart source rejects`), never blocking the rest. */
+  rejected: number;
   /** Set when the poll failed; alerts of pages committed before the failure are kept. */
   error?: { type: string; message: string };
 }
@@ -37,7 +41,13 @@ export interface PollDependencies {
 interface Fetched {
   step: IteratorResult<SourcePage>;
   /** Resolves to undefined when the worker could not do it; the page is then normalized here. */
-  offloaded?: Promise<IncomingAlert[] | undefined>;
+  offloaded?: Promise<Prepared | undefined>;
+}
+
+/** A page ready to store: its alerts, and the records that could not be mapped. */
+interface Prepared {
+  incoming: IncomingAlert[];
+  rejects: NormalizedPage<unknown>["rejects"];
 }
 
 /**
@@ -53,7 +63,7 @@ export async function pollSource(
   const now = deps.now ?? Date.now;
   const { store } = deps;
   const inbox = store.inbox(source.name);
-  const report: PollReport = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0 };
+  const report: PollReport = { source: source.name, pages: 0, new: 0, updated: 0, unchanged: 0, rejected: 0 };
   const origin = { source: source.name, connection: source.connection, connector: source.connector };
   const pages = alertSource
     .poll({ client, checkpoint: source.checkpoint, inbox, now })
@@ -74,14 +84,19 @@ export async function pollSource(
     fetched.catch(() => {}); // awaited by the loop; a failure then is the poll's failure
     queue.push(fetched);
   };
-  const offload = (page: SourcePage): Promise<IncomingAlert[] | undefined> | undefined => {
+  const offload = (page: SourcePage): Promise<Prepared | undefined> | undefined => {
     if (!deps.normalizer || page.alerts.length < OFFLOAD_MIN_ALERTS) return undefined;
     return deps.normalizer
       .normalize(source.connector, page.alerts)
-      ?.then((contents) =>
-        page.alerts.map((raw, i) => ({ vendorId: alertSource.alertId(raw), content: contents[i]! })),
-      )
+      ?.then(({ alerts, rejects }) => ({
+        incoming: alerts.map((a) => ({ vendorId: a.vendorId, content: a.value })),
+        rejects,
+      }))
       .catch(() => undefined);
+  };
+  const prepareHere = (page: SourcePage): Prepared => {
+    const { alerts, rejects } = normalizeRecords(alertSource, page.alerts, (ocsf) => ocsf);
+    return { incoming: alerts.map((a) => ({ vendorId: a.vendorId, ocsf: a.value })), rejects };
   };
   let finished = false;
   try {
@@ -90,15 +105,13 @@ export async function pollSource(
       const { step, offloaded } = await queue.shift()!;
       if (step.done) break;
       const page = step.value;
-      const incoming: IncomingAlert[] =
-        (await offloaded) ??
-        page.alerts.map((raw) => ({
-          vendorId: alertSource.alertId(raw),
-          ocsf: alertSource.normalize(raw),
-        }));
+      const { incoming, rejects } = (await offloaded) ?? prepareHere(page);
+      // What could not be mapped is kept raw with the page, so the checkpoint can move past it.
+      const rejected: IncomingReject[] = rejects.map((r) => ({ ...r, raw: page.alerts[r.index] }));
       const stored = await store.commitPage({
         origin,
         alerts: incoming,
+        rejected,
         checkpoint: page.checkpoint,
         inboxIds: page.inboxIds ?? [],
         triggers: deps.triggers,
@@ -119,6 +132,7 @@ export async function pollSource(
       report.new += stored.new;
       report.updated += stored.updated;
       report.unchanged += stored.unchanged;
+      report.rejected += rejected.length;
       deps.onPage?.(report);
     }
     finished = true;

@@ -5,6 +5,7 @@
  */
 import type { SourceInbox } from "../connectors/sdk/index.ts";
 import type { IncomingAlert, PageOrigin, PageResult, StoredAlert } from "../store/alerts.ts";
+import type { IncomingReject } from "../store/ingest-rejects.ts";
 import type { SourceRecord } from "../store/sources.ts";
 
 /** One run a new alert owes: of `playbook` (absolute path) for alert `alertId`. */
@@ -17,6 +18,8 @@ export interface TriggerRow {
 export interface PageCommit {
   origin: PageOrigin;
   alerts: readonly IncomingAlert[];
+  /** The page's records that could not be mapped, kept raw with it so the checkpoint can move past them. */
+  rejected?: readonly IncomingReject[];
   /** The source's checkpoint once this page is stored. */
   checkpoint: unknown;
   /** Inbox entries the page finishes. */

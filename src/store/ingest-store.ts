@@ -3,6 +3,7 @@ import type { SourceInbox } from "../connectors/sdk/index.ts";
 import type { IngestStore, PageCommit } from "../ingest/ports.ts";
 import { AlertStore, type PageResult } from "./alerts.ts";
 import { StoredInbox } from "./inbox.ts";
+import { IngestRejectStore } from "./ingest-rejects.ts";
 import type { RampartDb } from "./schema.ts";
 import { type SourceRecord, SourceStore } from "./sources.ts";
 import { SqlTriggerStore } from "./triggers.ts";
@@ -13,6 +14,7 @@ export class SqlIngestStore implements IngestStore {
   readonly #now: () => number;
   // Long-lived, so the alert store's compiled INSERT and lookup templates serve every poll.
   readonly #alerts: AlertStore;
+  readonly #rejects: IngestRejectStore;
   readonly #sources: SourceStore;
   readonly #triggers: SqlTriggerStore;
 
@@ -20,6 +22,7 @@ export class SqlIngestStore implements IngestStore {
     this.#db = db;
     this.#now = now;
     this.#alerts = new AlertStore(db, now);
+    this.#rejects = new IngestRejectStore(db, now);
     this.#sources = new SourceStore(db, now);
     this.#triggers = new SqlTriggerStore(db, now);
   }
@@ -37,6 +40,8 @@ export class SqlIngestStore implements IngestStore {
     return this.#db.transaction().execute(async (trx) => {
       await commit.begin?.();
       const result = await this.#alerts.storePage(trx, origin, commit.alerts);
+      if (commit.rejected && commit.rejected.length > 0)
+        await this.#rejects.record(trx, origin, commit.rejected);
       await this.#sources.saveCheckpoint(trx, origin.source, commit.checkpoint);
       await new StoredInbox(this.#db, origin.source, this.#now).finish(trx, commit.inboxIds);
       if (result.created.length > 0 && commit.triggers) {

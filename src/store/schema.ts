@@ -112,6 +112,23 @@ export interface SourceInboxTable {
   done_at: number | null;
 }
 
+/** A record a source fetched but could not map (0005_ingest_rejects): one row per source and record content. */
+export interface IngestRejectsTable {
+  id: string;
+  source: string;
+  connection: string;
+  connector: string;
+  vendor_id: string | null;
+  reason: string;
+  /** The record as the vendor sent it, as JSON text. */
+  raw: string;
+  /** SHA-256 of `raw`: the same record fetched again is the same row. */
+  raw_hash: string;
+  times: number;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
 export interface AlertTriggersTable {
   alert_id: string;
   /** Absolute path of the playbook file. */
@@ -202,6 +219,7 @@ export interface RampartDb {
   alerts: AlertsTable;
   alert_versions: AlertVersionsTable;
   source_inbox: SourceInboxTable;
+  ingest_rejects: IngestRejectsTable;
   alert_triggers: AlertTriggersTable;
   webhook_secrets: WebhookSecretsTable;
   webhook_deliveries: WebhookDeliveriesTable;

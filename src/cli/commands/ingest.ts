@@ -12,7 +12,9 @@ import { sourceReportTable } from "../source-reports.ts";
 import { dispatcherOf, playbooksDirOf, triggersOf, triggerTable } from "../triggers.ts";
 
 function line(report: PollReport): string {
-  const counts = `${report.new} new, ${report.updated} updated, ${report.unchanged} unchanged`;
+  const rejected =
+    report.rejected > 0 ? `, ${report.rejected} rejected (rampart source rejects ${report.source})` : "";
+  const counts = `${report.new} new, ${report.updated} updated, ${report.unchanged} unchanged${rejected}`;
   return report.error
     ? `${report.source}: FAILED after ${report.pages} page(s), ${counts}: ${report.error.type}: ${report.error.message}`
     : `${report.source}: ${report.pages} page(s), ${counts}`;

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { vendors } from "../../connectors/registry.ts";
 import { ValidationError } from "../../connectors/sdk/index.ts";
 import { parseDuration } from "../../engine/duration.ts";
+import { IngestRejectStore } from "../../store/ingest-rejects.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { formatDuration } from "../duration.ts";
 import { table } from "../table.ts";
@@ -43,27 +44,75 @@ export function registerSourceCommands(program: Command): void {
     .description("List alert sources with their checkpoint and health")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withWorkspace(dataDirOf(command), async ({ sources, alerts }) => {
+      await withWorkspace(dataDirOf(command), async ({ database, sources, alerts }) => {
+        const rejects = new IngestRejectStore(database.db);
         const list = await Promise.all(
-          (await sources.list()).map(async (s) => ({ ...s, alerts: await alerts.count(s.name) })),
+          (await sources.list()).map(async (s) => ({
+            ...s,
+            alerts: await alerts.count(s.name),
+            rejected: await rejects.count(s.name),
+          })),
         );
         if (options.json) return console.log(JSON.stringify(list, null, 2));
         if (list.length === 0) return console.log("no sources; add one with rampart source add");
         console.log(
           table(
-            ["NAME", "CONNECTOR", "CONNECTION", "EVERY", "ALERTS", "LAST SUCCESS", "FAILURES", "CHECKPOINT"],
+            [
+              "NAME",
+              "CONNECTOR",
+              "CONNECTION",
+              "EVERY",
+              "ALERTS",
+              "REJECTED",
+              "LAST SUCCESS",
+              "FAILURES",
+              "CHECKPOINT",
+            ],
             list.map((s) => [
               s.name,
               s.connector,
               s.connection,
               formatDuration(s.intervalMs),
               String(s.alerts),
+              String(s.rejected),
               s.lastSuccessAt ? new Date(s.lastSuccessAt).toISOString() : "never",
               s.failures ? `${s.failures} (${s.lastError})` : "0",
               s.checkpoint === undefined ? "-" : JSON.stringify(s.checkpoint),
             ]),
           ),
         );
+      });
+    });
+
+  source
+    .command("rejects <name>")
+    .description(
+      "List the records a source fetched but could not map to an alert, kept raw with the reason (newest first)",
+    )
+    .option("--limit <n>", "most records shown", "100")
+    .option("--json", "print JSON, with each raw record")
+    .action(async (name: string, options: { limit: string; json?: boolean }, command: Command) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new ValidationError("--limit must be a positive integer", { field: "--limit" });
+      await withWorkspace(dataDirOf(command), async ({ database, sources }) => {
+        if (!(await sources.get(name)))
+          throw new ValidationError(`no source named "${name}"`, { field: "name" });
+        const list = await new IngestRejectStore(database.db).list(name, limit);
+        if (options.json) return console.log(JSON.stringify(list, null, 2));
+        if (list.length === 0) return console.log(`source "${name}" has rejected no record`);
+        console.log(
+          table(
+            ["LAST SEEN", "TIMES", "VENDOR ID", "REASON"],
+            list.map((r) => [
+              new Date(r.lastSeenAt).toISOString(),
+              String(r.times),
+              r.vendorId === undefined ? "-" : JSON.stringify(r.vendorId),
+              r.reason,
+            ]),
+          ),
+        );
+        console.log(`the raw records: rampart source rejects ${name} --json`);
       });
     });
 

@@ -3,6 +3,7 @@ import * as connections from "./0001_connections.ts";
 import * as runs from "./0002_runs.ts";
 import * as alerts from "./0003_alerts.ts";
 import * as stepWarnings from "./0004_step_warnings.ts";
+import * as ingestRejects from "./0005_ingest_rejects.ts";
 import * as triggers from "./0009_triggers.ts";
 import * as access from "./0010_access.ts";
 import * as sourcePause from "./0011_source_pause.ts";
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   "0002_runs": runs,
   "0003_alerts": alerts,
   "0004_step_warnings": stepWarnings,
+  "0005_ingest_rejects": ingestRejects,
   "0009_triggers": triggers,
   "0010_access": access,
   "0011_source_pause": sourcePause,
