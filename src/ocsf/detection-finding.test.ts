@@ -80,8 +80,9 @@ test("severity and status helpers pair ids with captions; vendor words map case-
   assert.equal(severityIdFromName("sev-1"), 99);
   assert.equal(severityIdFromName(""), 0);
   assert.equal(severityIdFromName(undefined), 0);
+  assert.equal(severityIdFromName("constructor"), 99);
+  assert.equal(severityIdFromName("High"), 4);
 });
-
 
 test("rawData keeps the original record as a JSON string", () => {
   const original = { id: "a", n: [1, 2], nested: { ok: true } };

@@ -283,7 +283,9 @@ const SEVERITY_NAMES: Record<string, SeverityId> = {
  */
 export function severityIdFromName(name: string | undefined | null): SeverityId {
   if (name === undefined || name === null || name === "") return 0;
-  return SEVERITY_NAMES[name.toLowerCase()] ?? 99;
+  const word = name.toLowerCase();
+  // Own keys only: a vendor's "constructor" is a word OCSF lacks, not Object's.
+  return Object.hasOwn(SEVERITY_NAMES, word) ? SEVERITY_NAMES[word]! : 99;
 }
 
 /** `{ status_id, status }` for a Detection Finding status id. */

@@ -16,7 +16,11 @@ export function isBlank(value: unknown): boolean {
 
 /** A string that is not blank, as given; a number or boolean as its text; otherwise undefined. */
 export function readText(value: unknown): string | undefined {
-  if (typeof value === "string") return isBlank(value) ? undefined : value;
+  if (typeof value === "string") {
+    // Most values start with a printable character: no need to look further.
+    if (value.length > 0 && value.charCodeAt(0) > 32) return value;
+    return isBlank(value) ? undefined : value;
+  }
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value === "boolean") return String(value);
   return undefined;
@@ -74,6 +78,9 @@ export function readBoolean(value: unknown): boolean | undefined {
   if (value === 1) return true;
   if (value === 0) return false;
   if (typeof value !== "string") return undefined;
+  // Canary's two words, without building a lower-case copy.
+  if (value === "True") return true;
+  if (value === "False") return false;
   const word = value.trim().toLowerCase();
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
@@ -102,6 +109,17 @@ const ISO =
 const NAMES_ZONE = /(?:\b(?:GMT|UTC|UT)|[+-]\d{2}:?\d{2}|Z)\s*$/i;
 const EPOCH = /^[+-]?\d+(?:\.\d+)?$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Digits with at most one dot inside, the epoch numbers vendors send as text ("1586249623"). */
+function isEpochText(text: string): boolean {
+  let dot = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */ && dot < 0 && i > 0) dot = i;
+    else if (c < 48 || c > 57) return false;
+  }
+  return text.length > 0 && dot !== text.length - 1;
+}
 
 function isoMs(text: string): number | undefined {
   const m = ISO.exec(text);
@@ -149,6 +167,7 @@ export function readTime(value: unknown): number | undefined {
     const at = parseTime(value);
     if (!Number.isNaN(at)) return at;
   }
+  if (isEpochText(value)) return epochNumber(Number(value));
   const [from, to] = trimmed(value);
   if (from === to) return undefined;
   const text = from === 0 && to === n ? value : value.slice(from, to);
