@@ -18,7 +18,6 @@ import {
   type Observable,
   observableList,
   type Product,
-  parseTime,
   rawData,
   SEVERITY_ID,
   type SeverityId,
@@ -27,6 +26,8 @@ import {
   type StatusId,
 } from "../../ocsf/index.ts";
 import { lookupTable } from "../../ocsf/lookup-table.ts";
+import { readInteger, readNumber, readText, readTime } from "../../ocsf/values.ts";
+import { ValidationError } from "../sdk/errors.ts";
 import type { Alert, Event } from "./schemas.ts";
 
 /** An alert as GetAlerts (and alert notifications) carry it. */
@@ -69,9 +70,10 @@ const PRODUCT: Product = { name: "IronDefense", vendor_name: "IronNet" };
  * IronDefense scores alerts 0–1000. Bands (lower bound inclusive): 0–99 Informational,
  * 100–399 Low, 400–699 Medium, 700–899 High, 900–1000 Critical. Anything else is Unknown.
  */
-export function severityIdOf(score: unknown): SeverityId {
-  if (typeof score !== "number" || !Number.isFinite(score) || score < 0 || score > 1000)
-    return SEVERITY_ID.Unknown;
+export function severityIdOf(value: unknown): SeverityId {
+  // protobuf-JSON may send any integer as a string.
+  const score = readNumber(value);
+  if (score === undefined || score < 0 || score > 1000) return SEVERITY_ID.Unknown;
   if (score >= 900) return SEVERITY_ID.Critical;
   if (score >= 700) return SEVERITY_ID.High;
   if (score >= 400) return SEVERITY_ID.Medium;
@@ -205,15 +207,11 @@ const MAPPED_EVENT = new Set([
 const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
 
-const text = (value: unknown): string =>
-  typeof value === "string" ? value : value == null ? "" : String(value);
+/** A value's text; "" for blanks and anything that is not a scalar. */
+const text = (value: unknown): string => readText(value) ?? "";
 
-/** Epoch milliseconds of an RFC 3339 time; undefined for an empty or unreadable one. */
-function ms(value: unknown): number | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  const at = parseTime(value);
-  return Number.isNaN(at) ? undefined : at;
-}
+/** Epoch milliseconds of an RFC 3339 time (or an epoch number); undefined for an empty or unreadable one. */
+const ms = readTime;
 
 /** DNS_TUNNELING → "DNS Tunneling". */
 export function label(name: string): string {
@@ -232,9 +230,10 @@ export function label(name: string): string {
   return out;
 }
 
+/** A port, as a number or (protobuf-JSON int64) a string such as "53". */
 function port(value: unknown): number | undefined {
-  const n = typeof value === "number" ? value : Number(value);
-  return Number.isInteger(n) && n > 0 && n <= 65535 ? n : undefined;
+  const n = readInteger(value);
+  return n !== undefined && n > 0 && n <= 65535 ? n : undefined;
 }
 
 const ip = (value: unknown): string | undefined => {
@@ -374,8 +373,15 @@ function addEndpoint(
  */
 export function normalizeIronDefenseAlert(
   alert: IronDefenseAlert,
-  events: readonly IronDefenseEvent[] = [],
+  given: readonly IronDefenseEvent[] | null = [],
 ): FindingOut {
+  // A record whose events are missing or odd still maps from its alert.
+  const events = Array.isArray(given)
+    ? given.filter((e): e is IronDefenseEvent => typeof e === "object" && e !== null)
+    : [];
+  if (typeof alert !== "object" || alert === null)
+    throw new ValidationError("an IronDefense alert must be a JSON object");
+  if (text(alert.id) === "") throw new ValidationError("the IronDefense alert has no id");
   const category = text(alert.category);
   const subCategory = text(alert.sub_category);
   const categoryLabel = CATEGORY_LABEL[category] ?? label(category);
@@ -397,8 +403,8 @@ export function normalizeIronDefenseAlert(
     const end = ms(event.end_time);
     if (start !== undefined && (firstSeen === undefined || start < firstSeen)) firstSeen = start;
     if (end !== undefined && (lastSeen === undefined || end > lastSeen)) lastSeen = end;
-    if (typeof event.confidence === "number" && Number.isFinite(event.confidence))
-      bestConfidence = Math.max(bestConfidence ?? 0, event.confidence);
+    const confidence = readNumber(event.confidence);
+    if (confidence !== undefined) bestConfidence = Math.max(bestConfidence ?? 0, confidence);
   }
   const time = created ?? updated ?? firstSeen ?? 0;
 
@@ -478,8 +484,8 @@ export function normalizeIronDefenseAlert(
   if (finding.status_code === undefined) delete finding.status_code;
   finding.status_detail = `${STATUS_TEXT[rawStatus] ?? (rawStatus || "No status")}${rating ? `; rated ${rating}` : "; not rated"}`;
 
-  if (typeof alert.severity === "number" && Number.isInteger(alert.severity))
-    finding.risk_score = alert.severity;
+  const score = readInteger(alert.severity);
+  if (score !== undefined) finding.risk_score = score;
   if (bestConfidence !== undefined) {
     const score = Math.round(Math.min(1, Math.max(0, bestConfidence)) * 100);
     const id: ConfidenceId = score >= 70 ? 3 : score >= 40 ? 2 : 1;
@@ -488,8 +494,8 @@ export function normalizeIronDefenseAlert(
     finding.confidence = CONFIDENCE[id];
   }
   finding.is_alert = true;
-  if (typeof alert.event_count === "number" && Number.isInteger(alert.event_count))
-    finding.count = alert.event_count;
+  const eventCount = readInteger(alert.event_count);
+  if (eventCount !== undefined && eventCount >= 0) finding.count = eventCount;
   if (firstSeen !== undefined) finding.start_time = firstSeen;
   if (lastSeen !== undefined) finding.end_time = lastSeen;
   if (subCategory) finding.metadata.event_code = subCategory;

@@ -17,6 +17,7 @@ import {
   type StatusId,
   severityIdFromName,
 } from "../../ocsf/index.ts";
+import { readBoolean, readInteger, readNumber, readTime } from "../../ocsf/values.ts";
 
 // Leen already speaks OCSF, but an older and looser one (metadata.version 1.1.0, upper-case
 // captions, deprecated attributes, profiles it does not fill). This maps a Leen IDP alert to a
@@ -241,18 +242,11 @@ const at = (path: string, key: string) => (path === "" ? key : `${path}.${key}`)
 const str: Convert = (v, p, left) =>
   typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : left.add(p, v);
 
-function integer(v: unknown): number | undefined {
-  const n =
-    typeof v === "number" ? v : typeof v === "string" && /^[+-]?\d+$/.test(v.trim()) ? Number(v) : NaN;
-  return Number.isSafeInteger(n) ? n : undefined;
-}
+// Scalars are read by the lenient readers every normalizer shares (src/ocsf/values.ts).
+const integer = readInteger;
 const int: Convert = (v, p, left) => integer(v) ?? left.add(p, v);
-const num: Convert = (v, p, left) => {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : left.add(p, v);
-};
-const bool: Convert = (v, p, left) =>
-  typeof v === "boolean" ? v : v === "true" ? true : v === "false" ? false : left.add(p, v);
+const num: Convert = (v, p, left) => readNumber(v) ?? left.add(p, v);
+const bool: Convert = (v, p, left) => readBoolean(v) ?? left.add(p, v);
 const json: Convert = (v) => v;
 const pattern =
   (re: RegExp): Convert =>
@@ -269,23 +263,8 @@ const port: Convert = (v, p, left) => {
   return n !== undefined && n >= 0 && n <= 65535 ? n : left.add(p, v);
 };
 
-/**
- * Epoch milliseconds from a timestamp in seconds, milliseconds, micro- or nanoseconds (told
- * apart by magnitude: 1e11 ms is 1973, 1e11 s is the year 5138) or an ISO 8601 string.
- */
-export function epochMs(value: unknown): number | undefined {
-  let n: number;
-  if (typeof value === "number") n = value;
-  else if (typeof value === "string" && /^\s*[+-]?\d+(\.\d+)?\s*$/.test(value)) n = Number(value);
-  else if (typeof value === "string" && value.trim() !== "") return positive(Date.parse(value));
-  else return undefined;
-  if (!Number.isFinite(n) || n <= 0) return undefined;
-  if (n < 1e11) return Math.round(n * 1000);
-  if (n < 1e14) return Math.round(n);
-  if (n < 1e17) return Math.round(n / 1000);
-  return Math.round(n / 1e6);
-}
-const positive = (n: number) => (Number.isFinite(n) && n > 0 ? n : undefined);
+/** Epoch milliseconds of a timestamp in any form (seconds, ms, µs, ns, ISO 8601): the shared reader. */
+export const epochMs = readTime;
 const time: Convert = (v, p, left) => epochMs(v) ?? left.add(p, v);
 
 const many =
@@ -384,7 +363,12 @@ function object(fields: Record<string, Field>, rules: ObjectRules = {}): Convert
       const v = raw[key];
       if (absent(v)) continue;
       const field = byKey.get(key);
-      if (field === undefined) {
+      // The datetime profile's `<x>_time_dt` (RFC 3339) stands for `<x>_time` when that is missing.
+      const base = field === undefined && key.endsWith("_time_dt") ? key.slice(0, -3) : undefined;
+      if (base !== undefined && byKey.get(base) === time && absent(raw[base])) {
+        const converted = time(v, at(path, key), left);
+        if (converted !== undefined) out[base] = converted;
+      } else if (field === undefined) {
         left.add(at(path, key), v);
       } else if (typeof field === "function") {
         const converted = field(v, at(path, key), left);
@@ -986,8 +970,8 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
     if (!absent(raw.status_id)) left.add("status_id", raw.status_id);
     statusId = STATUS_BY_ACTIVITY[activityId];
   }
-  const alertTime = epochMs(raw.time);
-  if (alertTime === undefined && !absent(raw.time)) left.add("time", raw.time);
+  const alertTime = epochMs(raw.time) ?? epochMs((raw as Json).time_dt);
+  if (epochMs(raw.time) === undefined && !absent(raw.time)) left.add("time", raw.time);
 
   const evidences = (many(evidence)(alert.evidences ?? [], "evidences", left) ?? []) as Json[];
   // Leen puts the sign-in's user agent in the evidence's free-form data; OCSF has a place for it.

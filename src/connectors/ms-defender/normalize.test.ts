@@ -316,3 +316,51 @@ describe("normalizeDefenderAlert over every alert the simulator serves", () => {
     assert.equal(finding.status_id, 99);
   });
 });
+
+test("loose shapes: integers as strings, nulls and blanks, times without zone or fraction, fields never seen", () => {
+  const finding = normalizeDefenderAlert({
+    id: "da000_1",
+    title: "Suspicious process",
+    severity: "high",
+    status: "New",
+    category: "null",
+    alertCreationTime: "2020-07-18T03:27:38",
+    lastUpdateTime: "2020-07-18T03:28:19.76Z",
+    firstEventTime: "",
+    lastEventTime: null,
+    machineId: "m1",
+    relatedUser: null,
+    brandNewField: { nested: true },
+    evidence: [
+      {
+        entityType: "Process",
+        fileName: "cmd.exe",
+        filePath: "C:\\Windows\\System32",
+        processId: "4242",
+        processCreationTime: "2020-07-18T03:25:38.5269993",
+        parentProcessId: null,
+        sha1: null,
+        ipAddress: null,
+        url: "",
+      },
+      { entityType: "Ip", ipAddress: "10.1.2.3", accountName: null },
+    ],
+  } as unknown as DefenderAlert) as Json;
+  assert.deepEqual(createOcsfValidator({ strict: true }).validate(finding).errors, []);
+  assert.deepEqual([finding.severity_id, finding.severity], [4, "High"]);
+  assert.equal(finding.time, Date.UTC(2020, 6, 18, 3, 27, 38));
+  assert.equal(finding.finding_info.first_seen_time, undefined);
+  assert.equal(finding.finding_info.types, undefined);
+  assert.equal(finding.evidences[0].process.pid, 4242);
+  assert.equal(finding.evidences[0].process.created_time, Date.UTC(2020, 6, 18, 3, 25, 38, 526));
+  assert.equal(finding.evidences[1].dst_endpoint.ip, "10.1.2.3");
+  assert.deepEqual(finding.unmapped, { brandNewField: { nested: true } });
+});
+
+test("an alert that cannot be keyed is refused with a ValidationError (ingestion keeps it as a reject)", () => {
+  assert.throws(() => normalizeDefenderAlert({ title: "no id" } as unknown as DefenderAlert), {
+    name: "ValidationError",
+    message: /has no id/,
+  });
+  assert.throws(() => normalizeDefenderAlert(null as unknown as DefenderAlert), { name: "ValidationError" });
+});

@@ -16,16 +16,18 @@ import {
   observableList,
   type Process,
   type Product,
-  parseTime,
   rawData,
   SEVERITY_ID,
   type SeverityId,
   STATUS_ID,
   type StatusId,
+  severityIdFromName,
   type Url,
   type User,
 } from "../../ocsf/index.ts";
 import { lookupTable } from "../../ocsf/lookup-table.ts";
+import { readInteger, readText, readTime } from "../../ocsf/values.ts";
+import { ValidationError } from "../sdk/errors.ts";
 import type { Alert } from "./schemas.ts";
 
 /** A Defender alert as `listAlerts` with `expandEvidence` returns it. */
@@ -188,17 +190,11 @@ const MAPPED_USER_WITHOUT_UPN: ReadonlySet<string> = new Set(
 /** A Process row without a process id maps only its executable, as a file. */
 const MAPPED_FILE_OF_PROCESS: ReadonlySet<string> = new Set(["fileName", "filePath", "sha1", "sha256"]);
 
-const str = (value: unknown): string | undefined =>
-  typeof value === "string" && value !== "" ? value : undefined;
-const int = (value: unknown): number | undefined =>
-  typeof value === "number" && Number.isInteger(value) ? value : undefined;
-
-/** Epoch milliseconds of a Defender timestamp (ISO 8601 with up to 7 fractional digits; extra digits are dropped). */
-function ms(value: unknown): number | undefined {
-  if (typeof value !== "string") return undefined;
-  const parsed = parseTime(value);
-  return Number.isNaN(parsed) ? undefined : parsed;
-}
+// The shared lenient readers: null, "" and white space are absent, integers may arrive as strings.
+const str = readText;
+const int = readInteger;
+/** Epoch milliseconds of a Defender timestamp (ISO 8601 with up to 7 fractional digits, extra ones dropped). */
+const ms = readTime;
 
 /** `C:\Windows\System32` + `cmd.exe`, with the folder's own separator. */
 function joinPath(folder: string | undefined, name: string): string {
@@ -394,9 +390,13 @@ function addFile(observables: ObservableList, path: string, file: FileOut): void
  */
 export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
   const raw = alert as unknown as Json;
-  const id = String(alert.id);
+  if (typeof raw !== "object" || raw === null)
+    throw new ValidationError("a Defender alert must be a JSON object");
+  const id = str(alert.id);
+  if (id === undefined) throw new ValidationError("the Defender alert has no id");
   const title = str(alert.title) ?? `Defender alert ${id}`;
-  const category = str(alert.category);
+  // Older tenants say "no category" with the string "null".
+  const category = str(alert.category) === "null" ? undefined : str(alert.category);
   const created = ms(alert.alertCreationTime);
   const updated = ms(alert.lastUpdateTime);
   const firstEvent = ms(alert.firstEventTime);
@@ -404,7 +404,9 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
   const severityWord = str(alert.severity);
   const statusWord = str(alert.status);
   const severityId =
-    severityWord === undefined ? SEVERITY_ID.Unknown : (SEVERITIES[severityWord] ?? SEVERITY_ID.Other);
+    severityWord === undefined
+      ? SEVERITY_ID.Unknown
+      : (SEVERITIES[severityWord] ?? severityIdFromName(severityWord.toLowerCase()));
   const statusId = statusWord === undefined ? STATUS_ID.Unknown : (STATUSES[statusWord] ?? STATUS_ID.Other);
   const techniques = Array.isArray(alert.mitreTechniques) ? alert.mitreTechniques : [];
   const { attacks, unparsed } = attacksOf(techniques, category);
