@@ -153,10 +153,11 @@ async function httpFloor(sim: SimInfo) {
       while (next) {
         const res = await request(next, { dispatcher: agent, headers });
         const page = JSON.parse(await res.body.text()) as {
-          incidents: unknown[];
+          // null on the empty page a cursor walk ends with, as the console sends it
+          incidents: unknown[] | null;
           cursor?: { next: string | null };
         };
-        alerts += page.incidents.length;
+        alerts += page.incidents?.length ?? 0;
         pages++;
         next = page.cursor?.next ? `${sim.url}/api/v1/incidents/all?cursor=${page.cursor.next}` : null;
       }

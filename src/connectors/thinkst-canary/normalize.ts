@@ -138,14 +138,38 @@ const MAPPED_EVENT = new Set([
 ]);
 
 const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
+/** `scheme://authority/path`: the parts of a token's URL the mapping keeps (cheaper than new URL). */
+const URL_PARTS = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
+
+/** A DNS host name: labels of letters, digits, '-' and '_' (1 to 63 each, not starting with '-'), 253 at most. */
+function isHostname(text: string): boolean {
+  const n = text.length;
+  if (n === 0 || n > 253) return false;
+  let label = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (label === 0) return false;
+      label = 0;
+    } else if (
+      (c >= 48 && c <= 57) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      c === 95 /* _ */ ||
+      (c === 45 /* - */ && label > 0)
+    ) {
+      if (++label > 63) return false;
+    } else return false;
+  }
+  return true;
+}
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const ipOf = (value: string | undefined): string | undefined =>
   value !== undefined && isIP(value) !== 0 ? value : undefined;
 const hostnameOf = (value: string | undefined): string | undefined =>
-  value !== undefined && isIP(value) === 0 && HOSTNAME.test(value) ? value : undefined;
+  value !== undefined && isHostname(value) && isIP(value) === 0 ? value : undefined;
 
 /** An address given where a host name may stand is an IP address observable, else a hostname one. */
 const hostType = (value: string) =>
@@ -184,41 +208,72 @@ function hostOfHeader(value: string): string {
 
 /** The HTTP request an event records: a web login's form post, a Canarytoken's hit. */
 function httpRequestOf(event: Json): HttpRequestOut | undefined {
+  if (
+    event.HOSTNAME === undefined &&
+    event.USERAGENT === undefined &&
+    event.useragent === undefined &&
+    event.headers === undefined &&
+    event.METHOD === undefined &&
+    event.PATH === undefined &&
+    event.url === undefined
+  )
+    return undefined;
   const request: HttpRequestOut = {};
-  const headers: Array<{ name: string; value: string }> = [];
-  let host = readText(event.HOSTNAME);
+  let mapped = false;
+  const hostname = readText(event.HOSTNAME);
+  let host = hostname;
   let userAgent = readText(event.USERAGENT) ?? readText(event.useragent);
+  let headers: Array<{ name: string; value: string }> | undefined;
+  let hostHeader = false;
   if (isObject(event.headers)) {
-    for (const name of Object.keys(event.headers)) {
+    headers = [];
+    for (const name in event.headers) {
       const value = readText(event.headers[name]);
       if (value === undefined) continue;
       headers.push({ name, value });
-      const lower = name.toLowerCase();
-      if (lower === "host") host ??= value;
-      else if (lower === "user-agent") userAgent ??= value;
+      // Only two headers are mapped; a length check spares lower-casing the others.
+      if (name.length === 4 && name.toLowerCase() === "host") {
+        hostHeader = true;
+        host ??= value;
+      } else if (name.length === 10 && name.toLowerCase() === "user-agent") userAgent ??= value;
     }
   }
   // A web login's HOSTNAME is the Host header of its request.
-  if (readText(event.HOSTNAME) && !headers.some((h) => h.name.toLowerCase() === "host"))
-    headers.unshift({ name: "Host", value: readText(event.HOSTNAME)! });
+  if (hostname !== undefined && !hostHeader) {
+    headers ??= [];
+    headers.unshift({ name: "Host", value: hostname });
+  }
   const method = readText(event.METHOD);
-  if (method) request.http_method = method;
-  if (userAgent) request.user_agent = userAgent;
+  if (method) {
+    request.http_method = method;
+    mapped = true;
+  }
+  if (userAgent) {
+    request.user_agent = userAgent;
+    mapped = true;
+  }
   const path = readText(event.PATH);
   const urlText = readText(event.url);
   let url: Url | undefined;
-  if (urlText !== undefined && URL.canParse(urlText)) {
-    const parsed = new URL(urlText);
-    url = { url_string: urlText, scheme: parsed.protocol.replace(/:$/, "") };
-    if (parsed.hostname) url.hostname = parsed.hostname.replace(/^\[|\]$/g, "");
-    if (parsed.pathname) url.path = parsed.pathname;
+  const parts = urlText === undefined ? null : URL_PARTS.exec(urlText);
+  if (parts) {
+    url = { url_string: urlText, scheme: parts[1]!.toLowerCase() };
+    const authority = parts[2]!.slice(parts[2]!.lastIndexOf("@") + 1);
+    if (authority) url.hostname = hostOfHeader(authority);
+    if (parts[3]) url.path = parts[3];
   } else if (path !== undefined) {
     url = { path };
   }
-  if (url && url.hostname === undefined && host !== undefined) url.hostname = hostOfHeader(host);
-  if (url) request.url = url;
-  if (headers.length > 0) request.http_headers = headers;
-  return Object.keys(request).length > 0 ? request : undefined;
+  if (url) {
+    if (url.hostname === undefined && host !== undefined) url.hostname = hostOfHeader(host);
+    request.url = url;
+    mapped = true;
+  }
+  if (headers !== undefined && headers.length > 0) {
+    request.http_headers = headers;
+    mapped = true;
+  }
+  return mapped ? request : undefined;
 }
 
 /** The incident's key: a listing entry's `id`, else the flat incident's `id`, `key` or `incident_key`. */
@@ -252,9 +307,12 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
   const listing: Json = isObject(record.description) ? record : {};
   const flat: Json = isObject(record.description) ? record.description : record;
   const unmapped: Json = {};
+  let anyUnmapped = false;
   /** A consumed value the mapping could not use stays in `unmapped`. */
   const keep = (name: string, value: unknown) => {
-    if (!isBlank(value)) unmapped[name] = value;
+    if (isBlank(value)) return;
+    unmapped[name] = value;
+    anyUnmapped = true;
   };
 
   const logtype = readText(flat.logtype) ?? "";
@@ -343,8 +401,12 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
   const observables = observableList();
   // The Canary: its own address is `ip_address` (the attacked `dst_host` is in the evidence).
   const ownIp = readText(flat.ip_address) ?? readText(host.ip_address);
-  const deviceIp = ipOf(ownIp) ?? ipOf(dstHost);
-  if (ownIp !== undefined && ipOf(ownIp) === undefined) keep("ip_address", ownIp);
+  const validOwnIp = ipOf(ownIp);
+  if (ownIp !== undefined && validOwnIp === undefined) keep("ip_address", ownIp);
+  const reverse = readText(flat.src_host_reverse);
+  const src = endpoint(srcHost, flat.src_port, reverse);
+  const dst = endpoint(dstHost, flat.dst_port, undefined, SERVICES[logtype]);
+  const deviceIp = validOwnIp ?? dst?.ip;
   const mac = readText(flat.mac_address) ?? readText(host.mac_address) ?? readText(host.mac);
   const flockId = readText(flat.flock_id) ?? readText(host.flock_id);
   const flockName = readText(flat.flock_name);
@@ -374,11 +436,10 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
     observables.add("device.mac", OBSERVABLE_TYPE_ID.MacAddress, device.mac);
   }
 
-  const reverse = readText(flat.src_host_reverse);
-  const src = endpoint(srcHost, flat.src_port, reverse);
-  if (srcHost !== undefined && !ipOf(srcHost) && !hostnameOf(srcHost)) keep("src_host", srcHost);
-  if (reverse !== undefined && !hostnameOf(reverse)) keep("src_host_reverse", reverse);
-  const dst = endpoint(dstHost, flat.dst_port, undefined, SERVICES[logtype]);
+  // Hosts that are neither an address nor a name (documentation placeholders, say) stay unmapped.
+  if (srcHost !== undefined && src?.ip !== srcHost && src?.hostname !== srcHost) keep("src_host", srcHost);
+  if (reverse !== undefined && src?.hostname !== reverse && !hostnameOf(reverse))
+    keep("src_host_reverse", reverse);
   if (dstHost !== undefined && !dst) keep("dst_host", dstHost);
   const evidences: EvidenceOut[] = [];
   let actor: Actor | undefined;
@@ -427,10 +488,15 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
     for (let i = 0; i < evidences.length; i++) {
       const e = evidences[i]!;
       const at = `evidences[${i}]`;
-      observables.add(`${at}.src_endpoint.ip`, OBSERVABLE_TYPE_ID.IpAddress, e.src_endpoint?.ip);
-      observables.add(`${at}.src_endpoint.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.src_endpoint?.hostname);
-      observables.add(`${at}.dst_endpoint.ip`, OBSERVABLE_TYPE_ID.IpAddress, e.dst_endpoint?.ip);
-      observables.add(`${at}.dst_endpoint.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.dst_endpoint?.hostname);
+      // The incident's endpoints are shared by its evidences: named once, at the first.
+      if (i === 0 || e.src_endpoint !== evidences[0]!.src_endpoint) {
+        observables.add(`${at}.src_endpoint.ip`, OBSERVABLE_TYPE_ID.IpAddress, e.src_endpoint?.ip);
+        observables.add(`${at}.src_endpoint.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.src_endpoint?.hostname);
+      }
+      if (i === 0) {
+        observables.add(`${at}.dst_endpoint.ip`, OBSERVABLE_TYPE_ID.IpAddress, e.dst_endpoint?.ip);
+        observables.add(`${at}.dst_endpoint.hostname`, OBSERVABLE_TYPE_ID.Hostname, e.dst_endpoint?.hostname);
+      }
       observables.add(`${at}.user.name`, OBSERVABLE_TYPE_ID.UserName, e.user?.name);
       observables.add(`${at}.file.name`, OBSERVABLE_TYPE_ID.FileName, e.file?.name);
       const request = e.http_request;
@@ -443,7 +509,8 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
         observables.add(`${at}.http_request.url.hostname`, OBSERVABLE_TYPE_ID.Hostname, urlHost);
       const headers = request.http_headers ?? [];
       for (let k = 0; k < headers.length; k++) {
-        if (headers[k]!.name.toLowerCase() !== "host") continue;
+        const name = headers[k]!.name;
+        if (name.length !== 4 || name.toLowerCase() !== "host") continue;
         const value = hostOfHeader(headers[k]!.value);
         if (isIP(value) || hostnameOf(value))
           observables.add(`${at}.http_request.http_headers[${k}].value`, hostType(value), value);
@@ -458,7 +525,7 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
   for (const name in flat) {
     if (!MAPPED_FLAT.has(name)) keep(name, flat[name]);
   }
-  if (Object.keys(unmapped).length > 0) finding.unmapped = unmapped;
+  if (anyUnmapped) finding.unmapped = unmapped;
   finding.raw_data = rawData(record);
   return finding;
 }
