@@ -69,6 +69,9 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
   /** Every alert of every connection the simulator serves, as listIdpAlerts returns it. */
   let raws: Json[];
   let events: Json[];
+  /** Those of Leen's own connections (not the one of other products' OCSF findings), and their events. */
+  let ownRaws: Json[];
+  let ownEvents: Json[];
   let expectedCount: number;
 
   before(async () => {
@@ -86,6 +89,7 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
     expectedCount = alerts.length;
 
     raws = [];
+    const foreign = new Set<Json>();
     for (const connection of state.connections as Json[]) {
       const account = (state.accounts as Json[]).find((a) => a.name === connection.account)!;
       const client = createClient(leen, {
@@ -97,12 +101,16 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
         // Small pages: the listing spans several, as a real tenant's would.
         for await (const alert of client.items("listIdpAlerts", { enableCursor: true, limit: 40 })) {
           raws.push(alert as Json);
+          if (connection.foreign) foreign.add(alert as Json);
         }
       } finally {
         await client.close();
       }
     }
     events = raws.map((raw) => normalizeLeenAlert(raw) as Json);
+    ownRaws = raws.filter((raw) => !foreign.has(raw));
+    ownEvents = events.filter((_, i) => !foreign.has(raws[i]!));
+    assert.ok(foreign.size > 0 && ownRaws.length > 250, "both kinds of connection are served");
   });
   after(() => sim.close());
 
@@ -128,8 +136,8 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
   test("severity keeps Leen's id with OCSF's caption; status follows Leen's lifecycle", () => {
     const severities = new Set<string>();
     const activities = new Set<number>();
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       assert.equal(event.severity_id, raw.severity_id);
       // Other (99) carries the source's own label.
       assert.equal(event.severity, raw.severity_id === 99 ? raw.severity : TITLE[raw.severity]);
@@ -145,8 +153,8 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
   });
 
   test("times are epoch milliseconds, taken from the alert and its finding_info", () => {
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       assert.equal(event.time, raw.time);
       assert.ok(Number.isInteger(event.time) && event.time > 1e12 && event.time < 1e13);
       for (const key of ["created_time", "first_seen_time", "last_seen_time", "modified_time"]) {
@@ -158,8 +166,8 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
   });
 
   test("finding_info, product and Leen as the logger", () => {
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       const info = event.finding_info;
       assert.equal(info.uid, raw.finding_info.uid);
       assert.equal(info.title, raw.finding_info.title);
@@ -177,15 +185,15 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
       assert.ok(event.metadata.labels.includes("leen"));
       assert.equal(event.message, raw.message);
     });
-    const vendors = new Set(events.map((e) => e.metadata.product.name));
+    const vendors = new Set(ownEvents.map((e) => e.metadata.product.name));
     assert.deepEqual(vendors, new Set(["Okta", "Microsoft Entra ID", "Google Workspace"]));
-    const learning = events.find((e) => e.finding_info.analytic.type_id === 4);
+    const learning = ownEvents.find((e) => e.finding_info.analytic.type_id === 4);
     assert.equal(learning?.finding_info.analytic.type, "Learning (ML/DL)");
   });
 
   test("the user, the device and the source endpoint are OCSF objects, the user and device also at the top", () => {
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       const evidence = raw.evidences[0];
       const user = event.actor.user;
       assert.equal(user.uid, evidence.actor.user.uid);
@@ -211,8 +219,8 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
 
   test("every IP, user and email is an observable named by its path in the event", () => {
     const families = new Set<number>();
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       const evidence = raw.evidences[0];
       const ip = observable(event, "evidences[0].src_endpoint.ip");
       assert.ok(ip, `${raw.finding_info.uid}: source IP observable`);
@@ -233,8 +241,8 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
 
   test("enrichments keep their data, point at the enriched attribute, and lend their reputation to the IP", () => {
     let met = 0;
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       (raw.enrichments as Json[]).forEach((enrichment, k) => {
         const mapped = event.enrichments[k];
         assert.equal(mapped.value, enrichment.value);
@@ -253,16 +261,37 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
   });
 
   test("the original is raw_data; what did not map is in unmapped under its raw path", () => {
-    raws.forEach((raw, i) => {
-      const event = events[i]!;
+    ownRaws.forEach((raw, i) => {
+      const event = ownEvents[i]!;
       assert.deepEqual(JSON.parse(event.raw_data), raw);
       assert.equal(event.unmapped["metadata.version"], raw.metadata.version);
       assert.deepEqual(event.unmapped["metadata.profiles"], ["cloud", "datetime"]);
     });
   });
 
+  test("findings other products wrote as OCSF, served by Leen, map too: ids, times, addresses, null messages", () => {
+    const foreignRaws = raws.filter((raw) => !ownRaws.includes(raw));
+    let nullMessages = 0;
+    for (const raw of foreignRaws) {
+      const event = events[raws.indexOf(raw)]!;
+      assert.equal(event.finding_info.uid, raw.finding_info.uid);
+      assert.equal(event.severity_id, raw.severity_id);
+      assert.ok(Number.isInteger(event.time) && event.time > 1e12 && event.time < 1e13, `${event.time}`);
+      if (raw.message === null) {
+        nullMessages++;
+        assert.equal("message" in event, false);
+      }
+      const ips = (raw.evidences ?? []).flatMap((e: Json) => [e.src_endpoint?.ip, e.dst_endpoint?.ip]);
+      const values = new Set((event.observables as Json[]).map((o) => o.value));
+      for (const ip of ips.filter((v: unknown) => typeof v === "string" && isIP(v) !== 0))
+        assert.ok(values.has(ip), `${raw.finding_info.uid}: IP ${ip}`);
+      assert.deepEqual(JSON.parse(event.raw_data), raw);
+    }
+    assert.ok(nullMessages > 0, "message: null met");
+  });
+
   test("odd input: other time units, unknown and invalid values go to unmapped, the event stays valid", () => {
-    const raw = structuredClone(raws.find((r) => r.enrichments.length > 0)!);
+    const raw = structuredClone(ownRaws.find((r) => r.enrichments.length > 0)!);
     raw.time = Math.floor(raw.time / 1000);
     raw.finding_info.first_seen_time = new Date(raw.finding_info.first_seen_time).toISOString();
     raw.finding_info.last_seen_time = raw.finding_info.last_seen_time * 1000;

@@ -290,7 +290,8 @@ export interface LeenSimulatorOptions extends SimulatorOptions {
   /**
    * Adds a fifth connection (account "Acme Security") whose findings other products wrote as OCSF:
    * Okta System Log (1.3.0) and AWS Security Hub (1.1.0) shapes, title-case severity captions,
-   * `message: null` at times.
+   * `message: null` at times. On unless set to false: Rampart's Leen source and normalizer take
+   * these shapes as they take Leen's own.
    */
   foreignFindings?: boolean;
 }
@@ -298,7 +299,7 @@ export interface LeenSimulatorOptions extends SimulatorOptions {
 /** Starts a stateful Leen tenant on loopback: two accounts, four IDP connections, their alerts. */
 export async function startLeenSimulator(options: LeenSimulatorOptions = {}): Promise<Simulator> {
   const seed = options.seed ?? 1;
-  const fresh = () => new LeenState(seed, Date.now, { foreignFindings: options.foreignFindings });
+  const fresh = () => new LeenState(seed, Date.now, { foreignFindings: options.foreignFindings ?? true });
   let state = fresh();
   const summary = (a: SimAlert) => ({
     uid: (a.finding.finding_info as { uid: string }).uid,

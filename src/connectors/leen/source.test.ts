@@ -155,7 +155,8 @@ describe("Leen as an alert source, against its simulator", () => {
     await post(sim, "/__sim/reset", {});
     const kept = new Map<string, string>();
     const start = (await poll(undefined)).at(-1)!.checkpoint;
-    await post(sim, "/__sim/generate", { count: 400 });
+    // Spread over the tenant's five connections: enough for several pages of this one.
+    await post(sim, "/__sim/generate", { count: 600 });
     const expected = (await ourAlerts()).filter((a) => a.modified_time >= start.modified_time!);
     assert.ok(expected.length > 100, "the changes span several pages");
 
