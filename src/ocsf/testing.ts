@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
+import { realPayloadsSkip, realRecords } from "../connectors/sdk/sim/real-payloads.ts";
 
 /**
  * The independent OCSF validator of the workspace this project is developed in (`../shared`
@@ -33,9 +34,6 @@ export function testReferenceValidatorAgrees(events: () => readonly unknown[]): 
   });
 }
 
-/** Real vendor records published by vendors and integrators, beside the project (`../shared`), for tests. */
-export const REAL_PAYLOADS = resolve(import.meta.dirname, "../../../shared/real-payloads");
-
 /** One real record file: its name and its parsed JSON. */
 export interface RealPayload {
   file: string;
@@ -44,15 +42,15 @@ export interface RealPayload {
 
 /**
  * The JSON files of `../shared/real-payloads/<vendor>/<sub>` (records, or `envelopes`), sorted by
- * name; `skip` says why there are none (a user's clone has no `../shared`). Files that are not
- * valid JSON as published (`*.published.txt`) are left out.
+ * name, read by the SDK's real-payloads helper; `skip` says why there are none (a user's clone has
+ * no `../shared`). Files that are not valid JSON as published (`*.published.txt`) are left out.
  */
 export function realPayloads(vendor: string, sub = ""): { payloads: RealPayload[]; skip: string | false } {
-  const dir = join(REAL_PAYLOADS, vendor, sub);
-  if (!existsSync(dir)) return { payloads: [], skip: `${dir} is not here` };
-  const payloads = readdirSync(dir)
-    .filter((file) => file.endsWith(".json"))
-    .sort()
-    .map((file) => ({ file, json: JSON.parse(readFileSync(join(dir, file), "utf8")) as unknown }));
-  return { payloads, skip: payloads.length === 0 ? `no JSON records in ${dir}` : false };
+  const absent = realPayloadsSkip(vendor);
+  if (absent) return { payloads: [], skip: absent };
+  const payloads = realRecords(vendor, sub).map(({ name, value }) => ({ file: name, json: value }));
+  return {
+    payloads,
+    skip: payloads.length === 0 ? `no JSON records in real-payloads/${vendor}/${sub}` : false,
+  };
 }
