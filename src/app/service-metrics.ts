@@ -20,7 +20,7 @@ export function registerServiceMetrics(registry: Registry, runtime: Runtime): vo
   });
   const ingested = new Counter({
     name: "rampart_ingested_alerts_total",
-    help: "Alerts read from each source, by outcome (new, updated, unchanged)",
+    help: "Alerts read from each source, by outcome (new, updated, unchanged; rejected: kept raw, not mapped)",
     labelNames: ["source", "outcome"],
     registers: [registry],
   });
@@ -47,7 +47,7 @@ export function registerServiceMetrics(registry: Registry, runtime: Runtime): vo
       steps.observe({ type: event.stepType, status: event.status }, event.durationMs / 1000);
   });
   runtime.onPoll((report) => {
-    for (const outcome of ["new", "updated", "unchanged"] as const)
+    for (const outcome of ["new", "updated", "unchanged", "rejected"] as const)
       if (report[outcome] > 0) ingested.inc({ source: report.source, outcome }, report[outcome]);
     if (report.error) pollErrors.inc({ source: report.source, type: report.error.type });
   });
