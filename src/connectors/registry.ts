@@ -59,3 +59,16 @@ export function builtInNames(except?: string): Map<string, string> {
     vendors.filter((v) => !except || v.connectorFile !== except).map((v) => [v.connector.name, "built in"]),
   );
 }
+
+/** An operation as the catalog shows it (`rampart ops --json`, the API's connector routes). */
+export function operationSummary(op: Connector["operations"][number]) {
+  return {
+    name: op.name,
+    title: op.title,
+    description: op.description,
+    method: op.method,
+    path: op.path,
+    input: op.input,
+    output: op.output,
+  };
+}

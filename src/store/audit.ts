@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import { ValidationError } from "../core/errors.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { RampartDb } from "./schema.ts";
 
 export interface AuditEntry {
@@ -59,7 +60,7 @@ export class AuditLog {
       .selectAll()
       .orderBy("id", "desc")
       .limit(limit + 1);
-    if (query.cursor !== undefined) q = q.where("id", "<", decodeCursor(query.cursor));
+    if (query.cursor !== undefined) q = q.where("id", "<", auditIdOf(query.cursor));
     if (query.actor !== undefined) q = q.where("actor", "=", query.actor);
     if (query.action !== undefined)
       q = q.where(sql<boolean>`substr(action, 1, ${query.action.length}) = ${query.action}`);
@@ -79,18 +80,13 @@ export class AuditLog {
       return entry;
     });
     const last = entries.at(-1);
-    return rows.length > limit && last ? { entries, next: encodeCursor(last.id) } : { entries };
+    return rows.length > limit && last ? { entries, next: encodeCursor(last.id, "audit") } : { entries };
   }
 }
 
-function encodeCursor(id: number): string {
-  return Buffer.from(JSON.stringify({ id })).toString("base64url");
-}
-
-function decodeCursor(cursor: string): number {
-  try {
-    const id = (JSON.parse(Buffer.from(cursor, "base64url").toString()) as { id?: unknown }).id;
-    if (typeof id === "number" && Number.isInteger(id)) return id;
-  } catch {}
-  throw new ValidationError("cursor is not one this API gave out", { field: "cursor" });
+function auditIdOf(cursor: string): number {
+  const [id, kind] = decodeCursor(cursor);
+  if (kind !== "audit" || typeof id !== "number" || !Number.isInteger(id))
+    throw new ValidationError("cursor is not one this API gave out", { field: "cursor" });
+  return id;
 }

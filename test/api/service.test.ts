@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -105,11 +105,8 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     dataDir = mkdtempSync(join(tmpdir(), "rampart-service-"));
     playbooks = join(dataDir, "playbooks");
     mkdirSync(playbooks);
-    for (const name of ["canary-incident-to-iris.yaml"])
-      writeFileSync(
-        join(playbooks, name),
-        await (await import("node:fs/promises")).readFile(join(import.meta.dirname, "../../playbooks", name)),
-      );
+    const shipped = "canary-incident-to-iris.yaml";
+    copyFileSync(join(import.meta.dirname, "../../playbooks", shipped), join(playbooks, shipped));
     writeFileSync(join(playbooks, "approve-then-end.yaml"), APPROVAL);
     writeFileSync(join(playbooks, "slow-steps.yaml"), SLOW);
     canary = await startCanarySimulator({ seed: 11, incidents: 4 } as never);

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { ConnectorRegistry } from "../../connectors/registry.ts";
+import { type ConnectorRegistry, operationSummary } from "../../connectors/registry.ts";
 import type { Connector } from "../../connectors/sdk/index.ts";
 import { NotFoundError } from "../../core/errors.ts";
 import { errors, NameParam } from "../schemas.ts";
@@ -32,15 +32,7 @@ function view(c: Connector) {
     title: c.title,
     description: c.description,
     connection: c.connection,
-    operations: c.operations.map((op) => ({
-      name: op.name,
-      title: op.title,
-      description: op.description,
-      method: op.method,
-      path: op.path,
-      input: op.input,
-      output: op.output,
-    })),
+    operations: c.operations.map(operationSummary),
   };
 }
 

@@ -4,6 +4,7 @@ import type { StampedRunEvent } from "../../app/run-events.ts";
 import type { Runtime } from "../../app/runtime.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { RunRecord, StepRecord } from "../../engine/run-store.ts";
+import type { RunPageFilter } from "../../store/runs.ts";
 import { errors, PageQuery } from "../schemas.ts";
 
 const Json = Type.Unsafe<unknown>({});
@@ -160,10 +161,12 @@ export function runRoutes(runtime: Runtime) {
         },
       },
       async (request) => {
-        const q = request.query as Record<string, string | number | undefined>;
-        const since = q.since ? new Date(String(q.since)).toISOString() : undefined;
-        const until = q.until ? new Date(String(q.until)).toISOString() : undefined;
-        const page = await runtime.runs.page({ ...q, since, until } as never);
+        const q = request.query as RunPageFilter;
+        const page = await runtime.runs.page({
+          ...q,
+          since: q.since ? new Date(q.since).toISOString() : undefined,
+          until: q.until ? new Date(q.until).toISOString() : undefined,
+        });
         return { items: page.runs.map(runView), ...(page.next ? { next_cursor: page.next } : {}) };
       },
     );

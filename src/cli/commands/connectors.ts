@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { operationSummary } from "../../connectors/registry.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
 import { table } from "../table.ts";
@@ -31,15 +32,7 @@ export function registerConnectorCommands(program: Command): void {
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
       const connector = (await registryOf(command)).get(name);
       if (!connector) throw new UsageError(`unknown connector "${name}"; see rampart connectors`);
-      const ops = connector.operations.map((op) => ({
-        name: op.name,
-        title: op.title,
-        description: op.description,
-        method: op.method,
-        path: op.path,
-        input: op.input,
-        output: op.output,
-      }));
+      const ops = connector.operations.map(operationSummary);
       if (options.json) return console.log(JSON.stringify(ops, null, 2));
       console.log(
         table(

@@ -98,39 +98,7 @@ const PREFIX_LENGTH = 12;
  * evidence, not a secret of Rampart's. Copied only where something was hidden.
  */
 export function redactSecretValues<T>(value: T, redactors: readonly Redactor[]): T {
-  const active = redactors.filter((r) => r.size > 0);
-  if (active.length === 0) return value;
-  const walk = (item: unknown, depth: number): unknown => {
-    if (typeof item === "string") {
-      let out = item;
-      for (const r of active) out = r.text(out);
-      return out;
-    }
-    if (item === null || typeof item !== "object" || depth > 64) return item;
-    if (Array.isArray(item)) {
-      let out: unknown[] | undefined;
-      for (let i = 0; i < item.length; i++) {
-        const safe = walk(item[i], depth + 1);
-        if (safe !== item[i] && out === undefined) out = item.slice(0, i);
-        if (out !== undefined) out.push(safe);
-      }
-      return out ?? item;
-    }
-    let out: Record<string, unknown> | undefined;
-    const keys = Object.keys(item);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const entry = (item as Record<string, unknown>)[key];
-      const safe = walk(entry, depth + 1);
-      if (safe !== entry && out === undefined) {
-        out = {};
-        for (let j = 0; j < i; j++) out[keys[j]!] = (item as Record<string, unknown>)[keys[j]!];
-      }
-      if (out !== undefined) out[key] = safe;
-    }
-    return out ?? item;
-  };
-  return walk(value, 0) as T;
+  return redactWalk(value, redactors, false);
 }
 
 /**
@@ -139,7 +107,12 @@ export function redactSecretValues<T>(value: T, redactors: readonly Redactor[]):
  * and arrays are copied only where something was hidden; an untouched value is returned as is.
  */
 export function redactAll<T>(value: T, redactors: readonly Redactor[]): T {
+  return redactWalk(value, redactors, true);
+}
+
+function redactWalk<T>(value: T, redactors: readonly Redactor[], byKey: boolean): T {
   const active = redactors.filter((r) => r.size > 0);
+  if (active.length === 0 && !byKey) return value;
   const text = (s: string) => {
     let out = s;
     for (const r of active) out = r.text(out);
@@ -163,8 +136,8 @@ export function redactAll<T>(value: T, redactors: readonly Redactor[]): T {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       const entry = (item as Record<string, unknown>)[key];
-      const safe =
-        typeof entry === "string" && entry !== "" && SECRET_KEY.test(key) ? REDACTED : walk(entry, depth + 1);
+      const hidden = byKey && typeof entry === "string" && entry !== "" && SECRET_KEY.test(key);
+      const safe = hidden ? REDACTED : walk(entry, depth + 1);
       if (safe !== entry && out === undefined) {
         out = {};
         for (let j = 0; j < i; j++) out[keys[j]!] = (item as Record<string, unknown>)[keys[j]!];
