@@ -16,13 +16,14 @@ export function resultOf(status: number): "ok" | "refused" | "failed" {
 }
 
 /**
- * One audit row per state-changing request, answered or refused; sign-ins write their own (with the
- * name tried). A failure to write the row is logged, never hidden.
+ * One audit row per state-changing request, answered or refused. A sign-in that reaches its handler
+ * writes its own row (with the name tried) before answering; one refused before it (too many attempts,
+ * a malformed body) gets its row here. A failure to write the row is logged, never hidden.
  */
 export function installAudit(app: FastifyInstance, audit: AuditLog): void {
   app.addHook("onResponse", async (request: FastifyRequest, reply: FastifyReply) => {
     const config = request.routeOptions.config;
-    if (READS.has(request.method) || config?.access === undefined || config.auditAction === "self") return;
+    if (READS.has(request.method) || config?.access === undefined || request.audited) return;
     const principal = request.principal;
     try {
       await audit.append({

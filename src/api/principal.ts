@@ -23,5 +23,7 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     principal?: Principal;
+    /** Set by a route that wrote its own audit row (sign-in), so the hook does not write a second. */
+    audited?: boolean;
   }
 }

@@ -1,32 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { RAMPART, rampart } from "../support/rampart-process.ts";
+import { rampart } from "../support/rampart-process.ts";
 import { type ServeProcess, startServe } from "../support/serve-process.ts";
 
 const ADMIN_PASSWORD = "admin-pass-7c1e9b2f";
 const ROLES = ["viewer", "responder", "admin"] as const;
-
-/** Runs rampart with `stdin` as its standard input. */
-function rampartWithInput(
-  args: string[],
-  stdin: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(RAMPART, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 interface Answer {
   status: number;
@@ -80,7 +62,7 @@ describe("rampart serve: who may do what", () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "rampart-api-access-"));
-    const added = await rampartWithInput(
+    const added = await rampart(
       ["--data-dir", dataDir, "user", "add", "root", "--role", "admin", "--password-stdin"],
       `${ADMIN_PASSWORD}\n`,
     );
@@ -304,11 +286,26 @@ describe("rampart serve: who may do what", () => {
     assert.match(metrics.body, /rampart_http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/users"/);
   });
 
-  test("sign-in attempts are limited per address", async () => {
+  test("sign-in attempts are limited per address, and the refused ones are audited too", async () => {
+    const malformed = await call("POST", "/api/v1/auth/login", { body: { name: "root" } });
+    assert.deepEqual([malformed.status, malformed.body.error.field], [400, "password"]);
     let status = 0;
     for (let i = 0; i < 12 && status !== 429; i++)
       status = (await login("root", "wrong-password-x")).answer.status;
     assert.equal(status, 429);
+    const limited = await login("root", ADMIN_PASSWORD);
+    assert.equal(limited.answer.status, 429);
+    assert.equal(limited.answer.body.error.type, "TooManyRequestsError");
+    // A row refused before the handler is written once the answer is sent: read until it is there.
+    let rows: any[] = [];
+    for (let i = 0; i < 50; i++) {
+      rows = (await call("GET", "/api/v1/audit?action=login&limit=500", { token: tokens.admin })).body.items;
+      if (rows.filter((e) => e.status === 429).length >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(rows.filter((e) => e.status === 429).length, 2, "each limited attempt is one row");
+    assert.ok(rows.every((e) => e.action === "login" && e.result !== "failed"));
+    assert.equal(rows.filter((e) => e.status === 400 && e.actor === "anonymous").length, 1);
   });
 
   test("SIGTERM stops the service with exit 0", async () => {

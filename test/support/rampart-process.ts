@@ -10,16 +10,17 @@ export interface Finished {
   stderr: string;
 }
 
-/** Runs `rampart` to completion and returns its exit code and output. */
-export function rampart(args: string[]): Promise<Finished> {
+/** Runs `rampart` to completion and returns its exit code and output; `stdin`, when given, is its standard input. */
+export function rampart(args: string[], stdin?: string): Promise<Finished> {
   return new Promise((done, fail) => {
-    const child = spawn(RAMPART, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(RAMPART, args, { stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    child.stdin?.end(stdin);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk) => {
+    child.stdout!.on("data", (chunk) => {
       stdout += chunk;
     });
-    child.stderr.on("data", (chunk) => {
+    child.stderr!.on("data", (chunk) => {
       stderr += chunk;
     });
     child.on("error", fail);

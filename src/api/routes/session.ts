@@ -31,7 +31,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionDeps): Pr
     {
       config: {
         access: "public",
-        auditAction: "self",
+        auditAction: "login",
         rateLimit: { max: deps.loginAttemptsPerMinute, timeWindow: 60_000 },
       },
       schema: {
@@ -63,6 +63,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionDeps): Pr
         result: resultOf(status),
         status,
       });
+      request.audited = true;
       if (!user) throw new AccessError("UnauthenticatedError", "the name or the password is wrong");
       const session = await deps.sessions.open(user, request.ip);
       setSessionCookies(reply, session.token, session.expiresAt, deps.secureCookies);
