@@ -60,6 +60,8 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   const now = deps.now ?? Date.now;
   const app = Fastify({
     logger: options.logger ?? false,
+    // The audit log and the request metrics already record every request; the log keeps what went wrong.
+    disableRequestLogging: true,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
@@ -93,6 +95,9 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", "data:"],
+        // Over plain HTTP this would send the browser to https:// for the page's own scripts, which
+        // nothing answers; under TLS it is kept.
+        upgradeInsecureRequests: options.tls ? [] : null,
       },
     },
     hsts: options.tls ? undefined : false,

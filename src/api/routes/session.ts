@@ -12,7 +12,7 @@ export interface SessionDeps {
   users: UserStore;
   sessions: SessionStore;
   audit: AuditLog;
-  /** Whether cookies get `Secure` (served over TLS, or behind a TLS proxy). */
+  /** Whether cookies always get `Secure` (served over TLS); a request a trusted proxy says came over HTTPS gets it too. */
   secureCookies: boolean;
   /** Sign-in attempts allowed per address per minute. */
   loginAttemptsPerMinute: number;
@@ -66,7 +66,12 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionDeps): Pr
       request.audited = true;
       if (!user) throw new AccessError("UnauthenticatedError", "the name or the password is wrong");
       const session = await deps.sessions.open(user, request.ip);
-      setSessionCookies(reply, session.token, session.expiresAt, deps.secureCookies);
+      setSessionCookies(
+        reply,
+        session.token,
+        session.expiresAt,
+        deps.secureCookies || request.protocol === "https",
+      );
       return {
         user: { name: user.name, role: user.role, kind: "user" },
         csrf_token: csrfTokenOf(session.token),

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { startService } from "../../api/service.ts";
+import { serviceLog } from "../../api/service-log.ts";
 import { parseDuration } from "../../engine/duration.ts";
 import { dataDirOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
@@ -48,6 +49,7 @@ export function registerServeCommand(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError("--port must be 0-65535");
         const service = await startService({
+          logger: serviceLog(),
           dataDir: dataDirOf(command),
           registry: await registryOf(command),
           host: options.host,
