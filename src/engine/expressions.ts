@@ -1,4 +1,11 @@
-import jsonata from "jsonata";
+import { type CompiledExpression, clip, compileExpression } from "./expressions/compile.ts";
+import { ExpressionError } from "./expressions/error.ts";
+import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from "./expressions/limits.ts";
+import { ExpressionPool } from "./expressions/pool.ts";
+import { mergeReads, project, type ReadSet } from "./expressions/reads.ts";
+
+export { ExpressionError } from "./expressions/error.ts";
+export type { ExpressionLimits } from "./expressions/limits.ts";
 
 /** What every expression sees: the playbook's inputs, earlier steps' results, the alert, the loop item. */
 export interface Scope {
@@ -17,89 +24,150 @@ export interface StepView {
   state: "succeeded" | "failed";
 }
 
-/** An expression that does not parse or fails while it is evaluated; `expression` is its text. */
-export class ExpressionError extends Error {
-  readonly expression: string;
-  readonly position?: number;
-
-  constructor(message: string, expression: string, position?: number) {
-    super(message);
-    this.expression = expression;
-    this.position = position;
-  }
-
-  override get name(): string {
-    return "ExpressionError";
-  }
+/** Where an evaluation happens, for its error: `step "enrich"`, field `input`. */
+export interface Where {
+  step?: string;
+  field?: string;
 }
 
-// Limits keep a runaway expression (deep recursion, huge ranges) from stalling a worker.
-const LIMITS = { timeout: 2_000, stack: 500, sequence: 1_000_000 };
+export interface ExpressionsOptions {
+  limits?: Partial<ExpressionLimits>;
+  /** Threads to evaluate on; default one pool shared by the process (its own when `memoryMb` differs). */
+  pool?: ExpressionPool;
+}
+
+let shared: ExpressionPool | undefined;
 
 /**
  * The one expression language of playbooks: JSONata, compiled once, evaluated safely (no eval).
  * Mapping values follow one convention: a string starting with `=` is an expression, `==` escapes a
  * literal leading `=`, everything else is literal.
+ *
+ * Evaluation happens on expression threads (expressions/pool.ts), bounded in time and memory as a
+ * whole: soft limits inside (JSONata's guards, a linear-time regex engine, bounded builtins, a result
+ * cap), and behind them a heap limit and a deadline at which the thread is stopped by force. Only the
+ * part of the scope an expression reads is sent there.
  */
 export class Expressions {
-  readonly #cache = new Map<string, jsonata.Expression>();
+  readonly #cache = new Map<string, CompiledExpression>();
+  readonly #limits: ExpressionLimits;
+  readonly #pool: ExpressionPool;
+  readonly #ownPool: boolean;
 
-  /** Compiles (and caches) an expression; throws ExpressionError on a syntax error. */
-  compile(text: string): jsonata.Expression {
+  constructor(options: ExpressionsOptions = {}) {
+    this.#limits = { ...DEFAULT_EXPRESSION_LIMITS, ...options.limits };
+    if (options.pool) {
+      this.#pool = options.pool;
+      this.#ownPool = false;
+    } else if (this.#limits.memoryMb === DEFAULT_EXPRESSION_LIMITS.memoryMb) {
+      shared ??= new ExpressionPool({ memoryMb: DEFAULT_EXPRESSION_LIMITS.memoryMb });
+      this.#pool = shared;
+      this.#ownPool = false;
+    } else {
+      this.#pool = new ExpressionPool({ memoryMb: this.#limits.memoryMb });
+      this.#ownPool = true;
+    }
+  }
+
+  /** Parses and checks (and caches) an expression; throws ExpressionError when it cannot run. */
+  compile(text: string): CompiledExpression {
     const cached = this.#cache.get(text);
     if (cached) return cached;
-    let compiled: jsonata.Expression;
-    try {
-      compiled = jsonata(text, LIMITS);
-    } catch (error) {
-      const e = error as jsonata.JsonataError;
-      throw new ExpressionError(
-        `expression "${text}" does not parse: ${e.message}${e.position ? ` (at character ${e.position})` : ""}`,
-        text,
-        e.position,
-      );
-    }
+    const compiled = compileExpression(text);
+    if (this.#cache.size >= 5_000) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(text, compiled);
     return compiled;
   }
 
   /** Evaluates one expression over the scope; `undefined` (no match) becomes null. */
-  async evaluate(text: string, scope: Scope): Promise<unknown> {
-    return normalize(await this.#evaluateRaw(text, scope));
-  }
-
-  async #evaluateRaw(text: string, scope: Scope): Promise<unknown> {
-    const compiled = this.compile(text);
-    try {
-      return await compiled.evaluate(scope);
-    } catch (error) {
-      if (error instanceof ExpressionError) throw error;
-      const e = error as jsonata.JsonataError;
-      throw new ExpressionError(`expression "${text}" failed: ${e.message}`, text, e.position);
-    }
+  async evaluate(text: string, scope: Scope, where: Where = {}): Promise<unknown> {
+    const compiled = this.#compileAt(text, where);
+    const reply = await this.#pool.run(
+      {
+        kind: "evaluate",
+        text,
+        scope: JSON.stringify(project(scope, compiled.reads)) ?? "null",
+        limits: this.#limits,
+      },
+      this.#limits,
+    );
+    if (!reply.ok) throw failure(reply.error, text, where);
+    return reply.json === undefined ? null : JSON.parse(reply.json);
   }
 
   /** Walks a mapping (objects, arrays, scalars) and replaces every `=` expression with its value. */
-  async map(value: unknown, scope: Scope): Promise<unknown> {
-    const text = expressionOf(value);
-    if (text !== undefined) return this.evaluate(text, scope);
-    if (typeof value === "string") return unescapeLiteral(value);
-    if (Array.isArray(value)) return Promise.all(value.map((item) => this.map(item, scope)));
-    if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
-        // A field whose expression matches nothing is left out, so optional inputs stay optional.
-        const text = expressionOf(item);
-        if (text === undefined) out[key] = await this.map(item, scope);
-        else {
-          const raw = await this.#evaluateRaw(text, scope);
-          if (raw !== undefined) out[key] = normalize(raw);
-        }
-      }
-      return out;
+  async map(value: unknown, scope: Scope, where: Where = {}): Promise<unknown> {
+    if (isLiteral(value)) return literalValue(value);
+    let reads: ReadSet = new Map();
+    for (const [text, field] of expressionsIn(value, [])) {
+      reads = mergeReads(reads, this.#compileAt(text, { ...where, field: join(where.field, field) }).reads);
     }
-    return value;
+    const reply = await this.#pool.run(
+      {
+        kind: "map",
+        mapping: value,
+        scope: JSON.stringify(project(scope, reads)) ?? "null",
+        limits: this.#limits,
+      },
+      this.#limits,
+    );
+    if (!reply.ok) throw failure(reply.error, reply.error.expression ?? "", where);
+    return reply.json === undefined ? null : JSON.parse(reply.json);
   }
+
+  /** Stops the threads of a pool this instance made for itself (the shared one stays). */
+  close(): void {
+    if (this.#ownPool) this.#pool.close();
+  }
+
+  #compileAt(text: string, where: Where): CompiledExpression {
+    try {
+      return this.compile(text);
+    } catch (error) {
+      if (error instanceof ExpressionError && (where.step || where.field)) {
+        throw new ExpressionError(`${label(where)}: ${error.message}`, text, error.position, error.code);
+      }
+      throw error;
+    }
+  }
+}
+
+function failure(
+  error: { message: string; code?: string; position?: number; field?: string },
+  text: string,
+  where: Where,
+): ExpressionError {
+  const field = join(where.field, error.field);
+  const at = label({ step: where.step, field });
+  const message = `${at ? `${at}: ` : ""}expression "${clip(text)}" failed: ${error.message}`;
+  return new ExpressionError(message, text, error.position, error.code);
+}
+
+function label(where: Where): string {
+  const parts: string[] = [];
+  if (where.step) parts.push(`step "${where.step}"`);
+  if (where.field) parts.push(where.field);
+  return parts.join(", ");
+}
+
+function join(base: string | undefined, sub: string | undefined): string | undefined {
+  if (!sub) return base;
+  if (!base) return sub;
+  return sub.startsWith("[") ? `${base}${sub}` : `${base}.${sub}`;
+}
+
+function* expressionsIn(value: unknown, path: Array<string | number>): Generator<[string, string]> {
+  const text = expressionOf(value);
+  if (text !== undefined) yield [text, dotted(path)];
+  else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) yield* expressionsIn(item, [...path, i]);
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) yield* expressionsIn(item, [...path, key]);
+  }
+}
+
+function dotted(path: Array<string | number>): string {
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 
 /** The expression text of a mapping value, or undefined when the value is literal. */
@@ -133,33 +201,4 @@ export function bareExpression(text: string): string {
 
 function unescapeLiteral(value: string): string {
   return value.startsWith("==") ? value.slice(1) : value;
-}
-
-// JSONata returns sequences as arrays with extra flags and `undefined` for no match; keep plain JSON.
-// A value that already is plain JSON (a path into an earlier step's output, typically) is returned as
-// is rather than copied: step values are never mutated once recorded, so sharing them is safe.
-function normalize(value: unknown): unknown {
-  if (value === undefined) return null;
-  if (typeof value === "function") return null;
-  if (isPlainJson(value, 0)) return value;
-  return JSON.parse(JSON.stringify(value) ?? "null");
-}
-
-function isPlainJson(value: unknown, depth: number): boolean {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
-  if (typeof value === "number") return Number.isFinite(value);
-  if (typeof value !== "object" || depth > 100) return false;
-  if (Array.isArray(value)) {
-    // JSONata's sequences carry flags (`sequence`, `keepSingleton`, …) as extra own keys.
-    if (Object.getPrototypeOf(value) !== Array.prototype || Object.keys(value).length !== value.length)
-      return false;
-    for (const item of value) if (!isPlainJson(item, depth + 1)) return false;
-    return true;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key in value) {
-    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-  }
-  return true;
 }
