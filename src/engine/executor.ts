@@ -484,7 +484,7 @@ export class Engine {
   async #outputs(playbook: LoadedPlaybook, scope: Scope): Promise<unknown> {
     const outputs = playbook.definition.outputs;
     if (!outputs) return {};
-    return this.#expressions.map(outputs, scope);
+    return this.#expressions.map(outputs, scope, { field: "outputs" });
   }
 
   /** Walks one sequence of steps from `start`, following edges, until it ends, fails or waits. */
@@ -584,7 +584,7 @@ export class Engine {
           let input: unknown = null;
           let prepareError: unknown;
           try {
-            input = ctx.run.redactor.value(await this.#prepare(ctx, step, carried));
+            input = ctx.run.redactor.value(await this.#prepare(ctx, id, step, carried));
           } catch (error) {
             prepareError = error;
           }
@@ -709,15 +709,20 @@ export class Engine {
   }
 
   /** The input an attempt records before it runs. */
-  async #prepare(ctx: Ctx, step: Step, carried: unknown): Promise<unknown> {
+  async #prepare(ctx: Ctx, id: string, step: Step, carried: unknown): Promise<unknown> {
     switch (step.type) {
       case "call":
       case "script":
-        return this.#expressions.map(step.input ?? {}, ctx.scope);
+        return this.#expressions.map(step.input ?? {}, ctx.scope, { step: id, field: "input" });
       case "playbook":
-        return this.#expressions.map(step.inputs ?? {}, ctx.scope);
+        return this.#expressions.map(step.inputs ?? {}, ctx.scope, { step: id, field: "inputs" });
       case "foreach":
-        return { items: await this.#expressions.evaluate(bareExpression(step.items), ctx.scope) };
+        return {
+          items: await this.#expressions.evaluate(bareExpression(step.items), ctx.scope, {
+            step: id,
+            field: "items",
+          }),
+        };
       case "wait": {
         // A wait resumed after a restart keeps its original deadline.
         const until = (carried as { until?: string } | undefined)?.until;
@@ -729,7 +734,10 @@ export class Engine {
       case "approval": {
         const timeout = step.timeout ? parseDuration(step.timeout, "timeout") : this.#approvalTimeoutMs;
         return {
-          message: step.message === undefined ? null : await this.#expressions.map(step.message, ctx.scope),
+          message:
+            step.message === undefined
+              ? null
+              : await this.#expressions.map(step.message, ctx.scope, { step: id, field: "message" }),
           deadline: iso(this.#clock.now() + timeout),
         };
       }
@@ -785,9 +793,9 @@ export class Engine {
       case "call":
         return this.#call(ctx, key, step, row.input, idempotencyKey, signal);
       case "condition":
-        return { output: await this.#condition(ctx, step) };
+        return { output: await this.#condition(ctx, id, step) };
       case "transform":
-        return { output: await this.#expressions.map(step.output, ctx.scope) };
+        return { output: await this.#expressions.map(step.output, ctx.scope, { step: id, field: "output" }) };
       case "script":
         return { output: await this.#script(step, row.input, signal) };
       case "wait":
@@ -800,7 +808,9 @@ export class Engine {
         return this.#playbook(ctx, id, key, step, row);
       case "end": {
         const message =
-          step.message === undefined ? null : await this.#expressions.map(step.message, ctx.scope);
+          step.message === undefined
+            ? null
+            : await this.#expressions.map(step.message, ctx.scope, { step: id, field: "message" });
         return {
           output: { status: step.status, message: message === null ? null : stringOf(message) },
         };
@@ -835,9 +845,12 @@ export class Engine {
     return { output: result.output, httpStatus: result.status, warnings: result.warnings };
   }
 
-  async #condition(ctx: Ctx, step: ConditionStep): Promise<unknown> {
+  async #condition(ctx: Ctx, id: string, step: ConditionStep): Promise<unknown> {
     for (const [index, branch] of step.branches.entries()) {
-      const value = await this.#expressions.evaluate(bareExpression(branch.when), ctx.scope);
+      const value = await this.#expressions.evaluate(bareExpression(branch.when), ctx.scope, {
+        step: id,
+        field: `branches[${index}].when`,
+      });
       if (value === true) return { branch: index, next: branch.next };
       if (value !== false && value !== null) {
         throw new StepFailure(
@@ -916,7 +929,7 @@ export class Engine {
         } else {
           results[index] =
             step.result !== undefined
-              ? await this.#expressions.map(step.result, scope)
+              ? await this.#expressions.map(step.result, scope, { step: key, field: "result" })
               : (result.last?.output ?? null);
         }
       }

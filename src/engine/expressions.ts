@@ -1,6 +1,8 @@
 import { type CompiledExpression, clip, compileExpression } from "./expressions/compile.ts";
 import { ExpressionError } from "./expressions/error.ts";
+import { type EvaluationJob, type EvaluationReply, SoftEvaluator } from "./expressions/evaluator.ts";
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from "./expressions/limits.ts";
+import { expressionOf, expressionsIn } from "./expressions/mapping.ts";
 import { ExpressionPool } from "./expressions/pool.ts";
 import { mergeReads, project, type ReadSet } from "./expressions/reads.ts";
 
@@ -37,6 +39,8 @@ export interface ExpressionsOptions {
 }
 
 let shared: ExpressionPool | undefined;
+let inline: Promise<SoftEvaluator> | undefined;
+let inlineTail: Promise<unknown> = Promise.resolve();
 
 /**
  * The one expression language of playbooks: JSONata, compiled once, evaluated safely (no eval).
@@ -82,14 +86,14 @@ export class Expressions {
   /** Evaluates one expression over the scope; `undefined` (no match) becomes null. */
   async evaluate(text: string, scope: Scope, where: Where = {}): Promise<unknown> {
     const compiled = this.#compileAt(text, where);
-    const reply = await this.#pool.run(
+    const reply = await this.#run(
       {
         kind: "evaluate",
         text,
         scope: JSON.stringify(project(scope, compiled.reads)) ?? "null",
         limits: this.#limits,
       },
-      this.#limits,
+      compiled.trivial,
     );
     if (!reply.ok) throw failure(reply.error, text, where);
     return reply.json === undefined ? null : JSON.parse(reply.json);
@@ -99,17 +103,20 @@ export class Expressions {
   async map(value: unknown, scope: Scope, where: Where = {}): Promise<unknown> {
     if (isLiteral(value)) return literalValue(value);
     let reads: ReadSet = new Map();
-    for (const [text, field] of expressionsIn(value, [])) {
-      reads = mergeReads(reads, this.#compileAt(text, { ...where, field: join(where.field, field) }).reads);
+    let trivial = true;
+    for (const [text, field] of expressionsIn(value)) {
+      const compiled = this.#compileAt(text, { ...where, field: join(where.field, field) });
+      reads = mergeReads(reads, compiled.reads);
+      trivial &&= compiled.trivial;
     }
-    const reply = await this.#pool.run(
+    const reply = await this.#run(
       {
         kind: "map",
         mapping: value,
         scope: JSON.stringify(project(scope, reads)) ?? "null",
         limits: this.#limits,
       },
-      this.#limits,
+      trivial,
     );
     if (!reply.ok) throw failure(reply.error, reply.error.expression ?? "", where);
     return reply.json === undefined ? null : JSON.parse(reply.json);
@@ -118,6 +125,18 @@ export class Expressions {
   /** Stops the threads of a pool this instance made for itself (the shared one stays). */
   close(): void {
     if (this.#ownPool) this.#pool.close();
+  }
+
+  // Trivial expressions (paths, comparisons, linear builtins) run here under the soft limits alone:
+  // a round trip to a thread would cost more than they do. Every other goes to a thread.
+  async #run(job: EvaluationJob, trivial: boolean): Promise<EvaluationReply> {
+    if (!trivial) return this.#pool.run(job, this.#limits);
+    inline ??= SoftEvaluator.create();
+    const evaluator = await inline;
+    // One evaluation at a time, as on a thread: the evaluator's budget belongs to the one running.
+    const reply = inlineTail.then(() => evaluator.handle({ ...job, id: 0 }));
+    inlineTail = reply;
+    return reply;
   }
 
   #compileAt(text: string, where: Where): CompiledExpression {
@@ -156,25 +175,7 @@ function join(base: string | undefined, sub: string | undefined): string | undef
   return sub.startsWith("[") ? `${base}${sub}` : `${base}.${sub}`;
 }
 
-function* expressionsIn(value: unknown, path: Array<string | number>): Generator<[string, string]> {
-  const text = expressionOf(value);
-  if (text !== undefined) yield [text, dotted(path)];
-  else if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) yield* expressionsIn(item, [...path, i]);
-  } else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) yield* expressionsIn(item, [...path, key]);
-  }
-}
-
-function dotted(path: Array<string | number>): string {
-  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
-}
-
-/** The expression text of a mapping value, or undefined when the value is literal. */
-export function expressionOf(value: unknown): string | undefined {
-  if (typeof value !== "string" || !value.startsWith("=") || value.startsWith("==")) return undefined;
-  return value.slice(1).trim();
-}
+export { expressionOf } from "./expressions/mapping.ts";
 
 /** True when a mapping holds no expression anywhere, so it can be checked when the playbook loads. */
 export function isLiteral(value: unknown): boolean {

@@ -100,7 +100,8 @@ export function boundedBuiltins(budget: () => Budget, compile: Compiler) {
           separator as never,
           cap as never,
         )) as string[];
-        if (parts.length > sequence) throw limitError("R1002", `$split would make more than ${sequence} parts`);
+        if (parts.length > sequence)
+          throw limitError("R1002", `$split would make more than ${sequence} parts`);
         return limit === undefined ? parts : parts.slice(0, limit);
       },
     },
@@ -151,17 +152,24 @@ export function boundedBuiltins(budget: () => Budget, compile: Compiler) {
       async implementation(this: Focus, text: string | undefined, focus?: unknown) {
         if (text === undefined) return undefined;
         if (text.length > MAX_EXPRESSION_LENGTH)
-          throw limitError("R1003", `$eval was given ${text.length} characters; the limit is ${MAX_EXPRESSION_LENGTH}`);
+          throw limitError(
+            "R1003",
+            `$eval was given ${text.length} characters; the limit is ${MAX_EXPRESSION_LENGTH}`,
+          );
         const b = budget();
         // The inner evaluation gets what is left of the caller's depth and time, never a fresh budget.
         const depthLeft = (this.options?.stack ?? b.depth) - this.environment.base.depth;
         if (depthLeft <= 1) throw { code: "D1011", value: b.depth, stack: new Error().stack };
-        if (performance.now() >= b.deadline) throw { code: "D1012", value: b.timeoutMs, stack: new Error().stack };
+        if (performance.now() >= b.deadline)
+          throw { code: "D1012", value: b.timeoutMs, stack: new Error().stack };
         let inner: jsonata.Expression;
         try {
           inner = compile(text, depthLeft - 1);
         } catch (error) {
-          throw limitError("D3120", `Syntax error in expression passed to function eval: ${messageOf(error)}`);
+          throw limitError(
+            "D3120",
+            `Syntax error in expression passed to function eval: ${messageOf(error)}`,
+          );
         }
         return inner.evaluate(focus === undefined ? this.input : focus);
       },

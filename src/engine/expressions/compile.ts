@@ -3,11 +3,14 @@ import { ExpressionError } from "./error.ts";
 import { MAX_EXPRESSION_LENGTH } from "./limits.ts";
 import { compileLinear } from "./linear-regex.ts";
 import { type ReadSet, readsOf } from "./reads.ts";
+import { isTrivial } from "./trivial.ts";
 
-/** A parsed, checked expression: its text and what it reads of its root. */
+/** A parsed, checked expression: its text, what it reads of its root, and whether it may run inline. */
 export interface CompiledExpression {
   text: string;
   reads: ReadSet;
+  /** Cheap enough (see trivial.ts) to be evaluated in the caller's thread. */
+  trivial: boolean;
 }
 
 /**
@@ -35,7 +38,7 @@ export function compileExpression(text: string): CompiledExpression {
     );
   }
   checkRegexes(ast, text);
-  return { text, reads: readsOf(ast) };
+  return { text, reads: readsOf(ast), trivial: isTrivial(ast) };
 }
 
 function checkRegexes(ast: jsonata.ExprNode, text: string): void {

@@ -42,7 +42,10 @@ export async function mapValues(
 }
 
 /** Every expression in a mapping with the field it sits in. */
-export function* expressionsIn(value: unknown, path: Array<string | number> = []): Generator<[string, string]> {
+export function* expressionsIn(
+  value: unknown,
+  path: Array<string | number> = [],
+): Generator<[string, string]> {
   const text = expressionOf(value);
   if (text !== undefined) yield [text, dotted(path)];
   else if (Array.isArray(value)) {

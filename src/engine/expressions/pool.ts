@@ -140,14 +140,19 @@ export class ExpressionPool {
     this.#closed = true;
     for (const thread of this.#threads.splice(0)) {
       for (const p of thread.queue.splice(0))
-        p.resolve({ id: p.request.id, ok: false, error: { code: "R1007", message: "the expression pool closed" } });
+        p.resolve({
+          id: p.request.id,
+          ok: false,
+          error: { code: "R1007", message: "the expression pool closed" },
+        });
       thread.terminate();
     }
   }
 
   #dispatch(pending: Pending): void {
     let thread: ExpressionThread | undefined;
-    for (const t of this.#threads) if (thread === undefined || t.queue.length < thread.queue.length) thread = t;
+    for (const t of this.#threads)
+      if (thread === undefined || t.queue.length < thread.queue.length) thread = t;
     if (thread === undefined || (thread.queue.length > 0 && this.#threads.length < this.#size)) {
       thread = new ExpressionThread(this.#memoryMb, (gone, unfinished) => {
         const at = this.#threads.indexOf(gone);

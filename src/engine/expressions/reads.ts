@@ -92,7 +92,8 @@ function visit(node: Node | undefined, atRoot: boolean, reads: Map<string, ReadS
   if (node.focus !== undefined || node.index !== undefined || node.tuple) whole();
   switch (node.type) {
     case "path":
-      return visitPath(node, atRoot, reads);
+      visitPath(node, atRoot, reads);
+      return;
     case "name":
       if (atRoot) add(reads, [String(node.value)]);
       return;
@@ -106,7 +107,8 @@ function visit(node: Node | undefined, atRoot: boolean, reads: Map<string, ReadS
       return;
     case "parent":
     case "transform":
-      return whole();
+      whole();
+      return;
     case "string":
     case "number":
     case "value":
@@ -130,12 +132,14 @@ function visit(node: Node | undefined, atRoot: boolean, reads: Map<string, ReadS
     case "lambda":
       // A lambda evaluates against the input where it is defined.
       if (node.signature !== undefined) whole();
-      return visit(node.body as Node, atRoot, reads);
+      visit(node.body as Node, atRoot, reads);
+      return;
     case "bind": {
       const lhs = node.lhs as Node;
       // Rebinding a builtin's name (`$string := $keys`) would hide a context read from the list above.
       if (lhs?.type === "variable" && BUILTINS.has(String(lhs.value))) whole();
-      return visit(node.rhs as Node, atRoot, reads);
+      visit(node.rhs as Node, atRoot, reads);
+      return;
     }
     case "apply":
     case "binary":
@@ -151,7 +155,10 @@ function visit(node: Node | undefined, atRoot: boolean, reads: Map<string, ReadS
       for (const e of (node.expressions as Node[] | undefined) ?? []) visit(e, atRoot, reads);
       return;
     case "unary":
-      if (node.value === "-") return visit(node.expression as Node, atRoot, reads);
+      if (node.value === "-") {
+        visit(node.expression as Node, atRoot, reads);
+        return;
+      }
       if (node.value === "[") {
         for (const e of (node.expressions as Node[] | undefined) ?? []) visit(e, atRoot, reads);
         return;
@@ -163,13 +170,15 @@ function visit(node: Node | undefined, atRoot: boolean, reads: Map<string, ReadS
         }
         return;
       }
-      return whole();
+      whole();
+      return;
     case "sort":
       for (const term of (node.terms as Array<{ expression: Node }> | undefined) ?? [])
         visit(term.expression, false, reads);
       return;
     default:
-      return whole();
+      whole();
+      return;
   }
 }
 
