@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
   ConflictError,
@@ -9,58 +9,17 @@ import {
   ValidationError,
 } from "../connectors/sdk/index.ts";
 import { type Clock, iso, systemClock } from "./clock.ts";
-import { parseDuration } from "./duration.ts";
-import { errorData, RunCancelled, StepFailure } from "./errors.ts";
-import { bareExpression, Expressions, type Scope, type StepView } from "./expressions.ts";
+import { errorData, RunCancelled } from "./errors.ts";
+import { Expressions } from "./expressions.ts";
 import { type ConnectorCatalog, type LoadedPlaybook, PlaybookCache } from "./load.ts";
 import { type OperationCaller, RunRedactor } from "./operation-caller.ts";
-import type {
-  CallStep,
-  ConditionStep,
-  ForeachStep,
-  PlaybookStep,
-  ScriptStep,
-  Step,
-} from "./playbook-schema.ts";
-import type {
-  RunCause,
-  RunRecord,
-  RunStatus,
-  RunStore,
-  StepErrorData,
-  StepRecord,
-  StepStatus,
-  StepWarning,
-} from "./run-store.ts";
+import type { RunCause, RunRecord, RunStatus, RunStore, StepErrorData, StepRecord } from "./run-store.ts";
+import type { Ctx, RunState, SeqResult } from "./steps/kind.ts";
+import type { RunEvent, RunOutcome, ScriptRunnerLike, WaitingApproval } from "./types.ts";
+import { Walker } from "./walk.ts";
 
-/** The script sandbox as the engine uses it (src/engine/sandbox provides it). */
-export interface ScriptRunnerLike {
-  run(
-    request: {
-      language: "python" | "javascript";
-      code: string;
-      input: unknown;
-      limits?: { timeoutMs?: number; memoryMb?: number; maxOutputBytes?: number };
-    },
-    signal?: AbortSignal,
-  ): Promise<{ output: unknown; logs?: unknown; durationMs?: number }>;
-}
-
-/** What the engine reports while it works; the CLI prints these as they happen. */
-export type RunEvent =
-  | { type: "run"; runId: string; playbook: string; status: RunStatus | "started" | "resumed" }
-  | {
-      type: "step";
-      runId: string;
-      key: string;
-      stepId: string;
-      stepType: string;
-      status: StepStatus | "replayed" | "retrying";
-      attempt: number;
-      httpStatus?: number | null;
-      error?: StepErrorData | null;
-      durationMs?: number;
-    };
+export { idempotencyKeyOf } from "./attempt.ts";
+export type { RunEvent, RunOutcome, ScriptRunnerLike, WaitingApproval } from "./types.ts";
 
 export interface EngineOptions {
   store: RunStore;
@@ -97,58 +56,6 @@ export interface StartOptions {
   runId?: string;
 }
 
-export interface WaitingApproval {
-  key: string;
-  message: unknown;
-  deadline: string;
-}
-
-export interface RunOutcome {
-  runId: string;
-  status: RunStatus;
-  outputs: unknown;
-  error: StepErrorData | null;
-  message: string | null;
-  /** Approvals the run waits for (status `waiting`). */
-  waiting: WaitingApproval[];
-}
-
-interface RunState {
-  id: string;
-  rows: Map<string, StepRecord[]>;
-  redactor: RunRedactor;
-  signal: AbortSignal;
-  cancelled: () => boolean;
-}
-
-interface Ctx {
-  run: RunState;
-  playbook: LoadedPlaybook;
-  prefix: string;
-  bindings: Record<string, string>;
-  scope: Scope;
-}
-
-type SeqResult =
-  | { kind: "completed"; last?: StepView }
-  | { kind: "ended"; status: "success" | "failure"; message: string | null; last?: StepView }
-  | { kind: "failed"; error: StepErrorData; key: string }
-  | { kind: "suspended"; waiting: WaitingApproval[] };
-
-type StepOutcome =
-  | { kind: "done"; view: StepView; next?: string }
-  | { kind: "suspended"; waiting: WaitingApproval[] };
-
-interface AttemptResult {
-  output: unknown;
-  httpStatus?: number;
-  warnings?: StepWarning[];
-  suspended?: WaitingApproval[];
-}
-
-const DEFAULT_BACKOFF = { initial: 1_000, max: 30_000 };
-/** Attempts of one step that may end with the process dying before it fails with ProcessCrashed. */
-const MAX_PROCESS_CRASHES = 3;
 const FINISHED: RunStatus[] = ["succeeded", "failed", "cancelled"];
 
 /**
@@ -159,29 +66,34 @@ export class Engine {
   readonly #store: RunStore;
   readonly #catalog: ConnectorCatalog;
   readonly #caller: OperationCaller;
-  readonly #scripts?: ScriptRunnerLike;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #emit: (event: RunEvent) => void;
-  readonly #expressions = new Expressions();
+  readonly #walker: Walker;
   readonly #playbooks = new PlaybookCache();
   readonly #leaseMs: number;
   readonly #isOwnerAlive: (owner: string) => boolean;
-  readonly #approvalTimeoutMs: number;
   readonly owner: string;
 
   constructor(options: EngineOptions) {
     this.#store = options.store;
     this.#catalog = options.catalog;
     this.#caller = options.caller;
-    this.#scripts = options.scripts;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#emit = options.onEvent ?? (() => {});
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#isOwnerAlive = options.isOwnerAlive ?? localOwnerAlive;
-    this.#approvalTimeoutMs = options.approvalTimeoutMs ?? 86_400_000;
+    this.#walker = new Walker({
+      store: this.#store,
+      expressions: new Expressions(),
+      caller: this.#caller,
+      scripts: options.scripts,
+      clock: this.#clock,
+      emit: this.#emit,
+      approvalTimeoutMs: options.approvalTimeoutMs ?? 86_400_000,
+    });
   }
 
   /** Loads and checks a playbook, records a new run, and executes it until it finishes or waits. */
@@ -410,7 +322,7 @@ export class Engine {
       };
       let result: SeqResult;
       try {
-        result = await this.#sequence(ctx, playbook.definition.steps, playbook.definition.start);
+        result = await this.#walker.sequence(ctx, playbook.definition.steps, playbook.definition.start);
       } catch (error) {
         if (error instanceof RunCancelled || cancelled) {
           const after = await this.#store.getRun(run.id);
@@ -468,7 +380,7 @@ export class Engine {
     }
     let outputs: unknown = null;
     try {
-      outputs = ctx.run.redactor.value(await this.#outputs(ctx.playbook, ctx.scope));
+      outputs = ctx.run.redactor.value(await this.#walker.outputs(ctx.playbook, ctx.scope));
     } catch (e) {
       // Outputs of a failed run are best effort; a succeeded run whose outputs fail, fails.
       if (status === "succeeded") {
@@ -480,536 +392,6 @@ export class Engine {
     this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status });
     return { runId: run.id, status, outputs, error, message, waiting: [] };
   }
-
-  async #outputs(playbook: LoadedPlaybook, scope: Scope): Promise<unknown> {
-    const outputs = playbook.definition.outputs;
-    if (!outputs) return {};
-    return this.#expressions.map(outputs, scope, { field: "outputs" });
-  }
-
-  /** Walks one sequence of steps from `start`, following edges, until it ends, fails or waits. */
-  async #sequence(ctx: Ctx, steps: Record<string, Step>, start: string): Promise<SeqResult> {
-    let id: string | undefined = start;
-    let last: StepView | undefined;
-    while (id !== undefined) {
-      const step: Step = steps[id]!;
-      const outcome = await this.#step(ctx, id, step);
-      if (outcome.kind === "suspended") return outcome;
-      const { view } = outcome;
-      ctx.scope.steps[id] = view;
-      if (step.type === "end") {
-        const out = view.output as { status: "success" | "failure"; message: string | null };
-        return { kind: "ended", status: out.status, message: out.message, last };
-      }
-      last = view;
-      if (view.state === "failed" && outcome.next === undefined) {
-        return { kind: "failed", error: view.error as StepErrorData, key: ctx.prefix + id };
-      }
-      id = outcome.next;
-    }
-    return { kind: "completed", last };
-  }
-
-  /** One step: replayed from its record when it already finished, else run with its retry policy. */
-  async #step(ctx: Ctx, id: string, step: Step): Promise<StepOutcome> {
-    const key = ctx.prefix + id;
-    const rows = ctx.run.rows.get(key) ?? [];
-    ctx.run.rows.set(key, rows);
-    const maxAttempts = "retry" in step && step.retry ? step.retry.max_attempts : 1;
-    const failures = () => rows.filter((r) => r.status === "failed").length;
-    const settled = (row: StepRecord | undefined): boolean =>
-      row !== undefined &&
-      (row.status === "succeeded" ||
-        (row.status === "failed" && (!row.error?.retryable || failures() >= maxAttempts)));
-
-    const previous = rows.at(-1);
-    if (settled(previous)) {
-      const view = viewOf(previous!);
-      this.#emit({
-        type: "step",
-        runId: ctx.run.id,
-        key,
-        stepId: id,
-        stepType: step.type,
-        status: "replayed",
-        attempt: previous!.attempt,
-        httpStatus: previous!.httpStatus,
-        error: previous!.error,
-      });
-      return { kind: "done", view, next: nextOf(step, view) };
-    }
-    const idempotencyKey = rows[0]?.idempotencyKey ?? idempotencyKeyOf(ctx.run.id, key);
-    let resumeRow: StepRecord | undefined;
-    let carried: unknown;
-    let crashed: StepFailure | undefined;
-    if (previous && (previous.status === "running" || previous.status === "waiting")) {
-      if (step.type === "foreach" || step.type === "playbook" || step.type === "approval") {
-        resumeRow = previous;
-      } else {
-        // The process died during this attempt: record that, and try again under the same idempotency key.
-        await this.#store.finishStep(ctx.run.id, key, previous.attempt, {
-          status: "interrupted",
-          error: { type: "Interrupted", message: "the process stopped during this attempt", retryable: true },
-          finishedAt: iso(this.#clock.now()),
-        });
-        previous.status = "interrupted";
-        previous.error = {
-          type: "Interrupted",
-          message: "the process stopped during this attempt",
-          retryable: true,
-        };
-        carried = previous.input;
-        const crashes = rows.filter(
-          (r) => r.status === "interrupted" && r.error?.type === "Interrupted",
-        ).length;
-        // A step that takes the process down with it would do so on every start and block all other work.
-        if (crashes >= MAX_PROCESS_CRASHES) {
-          crashed = new StepFailure(
-            "ProcessCrashed",
-            `step ${id} stopped the process during ${crashes} attempts; it is not tried again`,
-          );
-        }
-      }
-    }
-    let attempt = resumeRow ? resumeRow.attempt : (previous?.attempt ?? 0) + 1;
-
-    for (;;) {
-      if (ctx.run.signal.aborted) throw new RunCancelled();
-      const started = this.#clock.now();
-      let row = resumeRow;
-      let result: AttemptResult | undefined;
-      let failure: StepErrorData | undefined;
-      try {
-        if (!row) {
-          let input: unknown = null;
-          let prepareError: unknown;
-          try {
-            input = ctx.run.redactor.value(await this.#prepare(ctx, id, step, carried));
-          } catch (error) {
-            prepareError = error;
-          }
-          row = await this.#store.startStep({
-            runId: ctx.run.id,
-            key,
-            stepId: id,
-            type: step.type,
-            attempt,
-            status: step.type === "approval" ? "waiting" : "running",
-            input,
-            idempotencyKey,
-            startedAt: iso(started),
-          });
-          rows.push(row);
-          this.#emit({
-            type: "step",
-            runId: ctx.run.id,
-            key,
-            stepId: id,
-            stepType: step.type,
-            status: row.status,
-            attempt,
-          });
-          if (prepareError !== undefined) throw prepareError;
-        }
-        if (crashed) throw crashed;
-        result = await this.#attempt(ctx, id, key, step, row, idempotencyKey);
-      } catch (error) {
-        if (ctx.run.cancelled() || error instanceof RunCancelled) {
-          if (row) {
-            await this.#store.finishStep(ctx.run.id, key, row.attempt, {
-              status: "interrupted",
-              error: { type: "Cancelled", message: "the run was cancelled", retryable: false },
-              finishedAt: iso(this.#clock.now()),
-            });
-          }
-          throw new RunCancelled();
-        }
-        failure = ctx.run.redactor.value(errorData(error));
-      }
-      if (result?.suspended) return { kind: "suspended", waiting: result.suspended };
-      const finishedAt = this.#clock.now();
-      const durationMs = finishedAt - started;
-      const current = row!;
-      if (failure === undefined) {
-        const output = ctx.run.redactor.value(result!.output);
-        const warnings = ctx.run.redactor.value(result!.warnings ?? []);
-        await this.#store.finishStep(ctx.run.id, key, current.attempt, {
-          status: "succeeded",
-          output,
-          httpStatus: result!.httpStatus ?? null,
-          warnings,
-          finishedAt: iso(finishedAt),
-        });
-        Object.assign(current, {
-          status: "succeeded",
-          output,
-          httpStatus: result!.httpStatus ?? null,
-          warnings,
-          finishedAt: iso(finishedAt),
-        });
-        this.#emit({
-          type: "step",
-          runId: ctx.run.id,
-          key,
-          stepId: id,
-          stepType: step.type,
-          status: "succeeded",
-          attempt: current.attempt,
-          httpStatus: result!.httpStatus ?? null,
-          durationMs,
-        });
-        const view = viewOf(current);
-        return { kind: "done", view, next: nextOf(step, view) };
-      }
-      await this.#store.finishStep(ctx.run.id, key, current.attempt, {
-        status: "failed",
-        error: failure,
-        httpStatus: failure.status ?? null,
-        finishedAt: iso(finishedAt),
-      });
-      Object.assign(current, {
-        status: "failed",
-        error: failure,
-        httpStatus: failure.status ?? null,
-        finishedAt: iso(finishedAt),
-      });
-      const again = failure.retryable && failures() < maxAttempts;
-      this.#emit({
-        type: "step",
-        runId: ctx.run.id,
-        key,
-        stepId: id,
-        stepType: step.type,
-        status: again ? "retrying" : "failed",
-        attempt: current.attempt,
-        error: failure,
-        durationMs,
-      });
-      if (!again) {
-        const view = viewOf(current);
-        return { kind: "done", view, next: nextOf(step, view) };
-      }
-      // Retries come before on_failure: wait the backoff, then the next attempt.
-      const retry = "retry" in step ? step.retry : undefined;
-      const initial = retry?.backoff?.initial
-        ? parseDuration(retry.backoff.initial, "backoff.initial")
-        : DEFAULT_BACKOFF.initial;
-      const max = retry?.backoff?.max ? parseDuration(retry.backoff.max, "backoff.max") : DEFAULT_BACKOFF.max;
-      // A vendor's Retry-After wins over the policy when it asks for longer.
-      const delay = Math.min(max, Math.max(initial * 2 ** (failures() - 1), failure.retryAfterMs ?? 0));
-      try {
-        await this.#clock.sleep(delay, ctx.run.signal);
-      } catch {
-        throw new RunCancelled();
-      }
-      attempt = current.attempt + 1;
-      resumeRow = undefined;
-      carried = undefined;
-    }
-  }
-
-  /** The input an attempt records before it runs. */
-  async #prepare(ctx: Ctx, id: string, step: Step, carried: unknown): Promise<unknown> {
-    switch (step.type) {
-      case "call":
-      case "script":
-        return this.#expressions.map(step.input ?? {}, ctx.scope, { step: id, field: "input" });
-      case "playbook":
-        return this.#expressions.map(step.inputs ?? {}, ctx.scope, { step: id, field: "inputs" });
-      case "foreach":
-        return {
-          items: await this.#expressions.evaluate(bareExpression(step.items), ctx.scope, {
-            step: id,
-            field: "items",
-          }),
-        };
-      case "wait": {
-        // A wait resumed after a restart keeps its original deadline.
-        const until = (carried as { until?: string } | undefined)?.until;
-        return {
-          duration: step.duration,
-          until: until ?? iso(this.#clock.now() + parseDuration(step.duration, "duration")),
-        };
-      }
-      case "approval": {
-        const timeout = step.timeout ? parseDuration(step.timeout, "timeout") : this.#approvalTimeoutMs;
-        return {
-          message:
-            step.message === undefined
-              ? null
-              : await this.#expressions.map(step.message, ctx.scope, { step: id, field: "message" }),
-          deadline: iso(this.#clock.now() + timeout),
-        };
-      }
-      case "end":
-        return null;
-      default:
-        return null;
-    }
-  }
-
-  /** One attempt of a step, under its timeout. */
-  async #attempt(
-    ctx: Ctx,
-    id: string,
-    key: string,
-    step: Step,
-    row: StepRecord,
-    idempotencyKey: string,
-  ): Promise<AttemptResult> {
-    const limit = "timeout" in step && step.type !== "approval" ? step.timeout : undefined;
-    const timeoutMs = limit ? parseDuration(limit, "timeout") : undefined;
-    if (timeoutMs === undefined)
-      return this.#execStep(ctx, id, key, step, row, idempotencyKey, ctx.run.signal);
-    const timer = new AbortController();
-    const signal = AbortSignal.any([ctx.run.signal, timer.signal]);
-    let handle: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      handle = setTimeout(() => {
-        const error = new StepFailure("TimeoutError", `step "${id}" did not finish within ${limit}`, {
-          retryable: true,
-        });
-        timer.abort(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([this.#execStep(ctx, id, key, step, row, idempotencyKey, signal), expired]);
-    } finally {
-      clearTimeout(handle);
-    }
-  }
-
-  async #execStep(
-    ctx: Ctx,
-    id: string,
-    key: string,
-    step: Step,
-    row: StepRecord,
-    idempotencyKey: string,
-    signal: AbortSignal,
-  ): Promise<AttemptResult> {
-    switch (step.type) {
-      case "call":
-        return this.#call(ctx, key, step, row.input, idempotencyKey, signal);
-      case "condition":
-        return { output: await this.#condition(ctx, id, step) };
-      case "transform":
-        return { output: await this.#expressions.map(step.output, ctx.scope, { step: id, field: "output" }) };
-      case "script":
-        return { output: await this.#script(step, row.input, signal) };
-      case "wait":
-        return this.#wait(row.input as { until: string }, signal);
-      case "approval":
-        return this.#approval(key, row);
-      case "foreach":
-        return this.#foreach(ctx, key, step, row, signal);
-      case "playbook":
-        return this.#playbook(ctx, id, key, step, row);
-      case "end": {
-        const message =
-          step.message === undefined
-            ? null
-            : await this.#expressions.map(step.message, ctx.scope, { step: id, field: "message" });
-        return {
-          output: { status: step.status, message: message === null ? null : stringOf(message) },
-        };
-      }
-    }
-  }
-
-  async #call(
-    ctx: Ctx,
-    key: string,
-    step: CallStep,
-    input: unknown,
-    idempotencyKey: string,
-    signal: AbortSignal,
-  ): Promise<AttemptResult> {
-    const binding = ctx.playbook.definition.connections?.[step.connection];
-    const connection = ctx.bindings[step.connection];
-    if (!binding || !connection) {
-      throw new ValidationError(`connection "${step.connection}" is not bound`, { field: "connection" });
-    }
-    const result = await this.#caller.call({
-      runId: ctx.run.id,
-      stepKey: key,
-      connection,
-      connector: binding.connector,
-      operation: step.operation,
-      input,
-      idempotencyKey,
-      throwOnHttpError: step.fail_on_http_error !== false,
-      signal,
-    });
-    return { output: result.output, httpStatus: result.status, warnings: result.warnings };
-  }
-
-  async #condition(ctx: Ctx, id: string, step: ConditionStep): Promise<unknown> {
-    for (const [index, branch] of step.branches.entries()) {
-      const value = await this.#expressions.evaluate(bareExpression(branch.when), ctx.scope, {
-        step: id,
-        field: `branches[${index}].when`,
-      });
-      if (value === true) return { branch: index, next: branch.next };
-      if (value !== false && value !== null) {
-        throw new StepFailure(
-          "ExpressionError",
-          `branches[${index}].when must be true or false, got ${JSON.stringify(value)}`,
-        );
-      }
-    }
-    return { branch: "otherwise", next: step.otherwise ?? null };
-  }
-
-  async #script(step: ScriptStep, input: unknown, signal: AbortSignal): Promise<unknown> {
-    if (!this.#scripts)
-      throw new StepFailure("ScriptError", "no script sandbox is configured for this engine");
-    const limits: { timeoutMs?: number; memoryMb?: number; maxOutputBytes?: number } = {};
-    // The step's timeout bounds the script itself too, so the sandbox kills it rather than leaving it running.
-    if (step.timeout) limits.timeoutMs = parseDuration(step.timeout, "timeout");
-    if (step.limits?.memory_mb) limits.memoryMb = step.limits.memory_mb;
-    if (step.limits?.output_bytes) limits.maxOutputBytes = step.limits.output_bytes;
-    const result = await this.#scripts.run(
-      { language: step.language, code: step.code, input, limits },
-      signal,
-    );
-    return result.output;
-  }
-
-  async #wait(input: { until: string }, signal: AbortSignal): Promise<AttemptResult> {
-    const remaining = Date.parse(input.until) - this.#clock.now();
-    if (remaining > 0) await this.#clock.sleep(remaining, signal);
-    return { output: { until: input.until } };
-  }
-
-  async #approval(key: string, row: StepRecord): Promise<AttemptResult> {
-    const { deadline, message } = row.input as { deadline: string; message: unknown };
-    if (Date.parse(deadline) <= this.#clock.now()) {
-      throw new StepFailure("ApprovalTimeout", `nobody approved or rejected "${key}" by ${deadline}`);
-    }
-    return { output: null, suspended: [{ key, message, deadline }] };
-  }
-
-  async #foreach(
-    ctx: Ctx,
-    key: string,
-    step: ForeachStep,
-    row: StepRecord,
-    signal: AbortSignal,
-  ): Promise<AttemptResult> {
-    const items = (row.input as { items: unknown }).items;
-    if (!Array.isArray(items)) {
-      throw new StepFailure("ExpressionError", `items must evaluate to a list, got ${typeName(items)}`);
-    }
-    const suffix = row.attempt > 1 ? `@${row.attempt}` : "";
-    const results: unknown[] = new Array(items.length).fill(null);
-    const failures: Array<{ index: number; key: string; error: StepErrorData }> = [];
-    const waiting: WaitingApproval[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length && failures.length === 0 && !signal.aborted) {
-        const index = next++;
-        const item = items[index];
-        const scope: Scope = { ...ctx.scope, steps: { ...ctx.scope.steps }, item, index };
-        const itemCtx: Ctx = { ...ctx, prefix: `${key}${suffix}[${index}].`, scope };
-        const result = await this.#sequence(itemCtx, step.steps, step.start);
-        if (result.kind === "failed") failures.push({ index, key: result.key, error: result.error });
-        else if (result.kind === "suspended") waiting.push(...result.waiting);
-        else if (result.kind === "ended" && result.status === "failure") {
-          failures.push({
-            index,
-            key: `${itemCtx.prefix}`,
-            error: {
-              type: "PlaybookFailed",
-              message: result.message ?? "item ended in failure",
-              retryable: false,
-            },
-          });
-        } else {
-          results[index] =
-            step.result !== undefined
-              ? await this.#expressions.map(step.result, scope, { step: key, field: "result" })
-              : (result.last?.output ?? null);
-        }
-      }
-    };
-    const concurrency = Math.min(step.concurrency ?? 1, Math.max(1, items.length));
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    if (signal.aborted) throw signal.reason ?? new RunCancelled();
-    if (failures.length > 0) {
-      const first = failures.sort((a, b) => a.index - b.index)[0]!;
-      throw new StepFailure(
-        "ForeachFailed",
-        `item ${first.index} failed at ${first.key}: ${first.error.message}`,
-        {
-          details: { failures, results },
-        },
-      );
-    }
-    if (waiting.length > 0) return { output: null, suspended: waiting };
-    return { output: results };
-  }
-
-  async #playbook(
-    ctx: Ctx,
-    id: string,
-    key: string,
-    step: PlaybookStep,
-    row: StepRecord,
-  ): Promise<AttemptResult> {
-    const child = ctx.playbook.children.get(id);
-    if (!child) throw new StepFailure("PlaybookFailed", `nested playbook ${step.path} was not loaded`);
-    const inputs = child.definition.inputs
-      ? schemas.assert(child.definition.inputs, structuredClone(row.input), "inputs")
-      : row.input;
-    const bindings: Record<string, string> = {};
-    for (const alias of Object.keys(child.definition.connections ?? {})) {
-      const parentAlias = step.connections?.[alias] ?? alias;
-      bindings[alias] = ctx.bindings[parentAlias]!;
-    }
-    const suffix = row.attempt > 1 ? `@${row.attempt}` : "";
-    const childCtx: Ctx = {
-      run: ctx.run,
-      playbook: child,
-      prefix: `${key}${suffix}/`,
-      bindings,
-      scope: { inputs, steps: {}, alert: ctx.scope.alert },
-    };
-    const result = await this.#sequence(childCtx, child.definition.steps, child.definition.start);
-    if (result.kind === "suspended") return { output: null, suspended: result.waiting };
-    const name = child.definition.name;
-    if (result.kind === "failed") {
-      throw new StepFailure("PlaybookFailed", `${name} failed at ${result.key}: ${result.error.message}`, {
-        details: { error: result.error },
-      });
-    }
-    if (result.kind === "ended" && result.status === "failure") {
-      throw new StepFailure(
-        "PlaybookFailed",
-        `${name} ended in failure${result.message ? `: ${result.message}` : ""}`,
-      );
-    }
-    return { output: await this.#outputs(child, childCtx.scope) };
-  }
-}
-
-function viewOf(row: StepRecord): StepView {
-  const view: StepView = {
-    output: row.output ?? null,
-    state: row.status === "succeeded" ? "succeeded" : "failed",
-    error: row.error ?? null,
-  };
-  if (row.httpStatus !== null) view.status = row.httpStatus;
-  return view;
-}
-
-function nextOf(step: Step, view: StepView): string | undefined {
-  if (step.type === "end") return undefined;
-  if (view.state === "failed") return step.on_failure;
-  if (step.type === "condition")
-    return ((view.output as { next?: string | null }).next ?? undefined) || undefined;
-  return "on_success" in step ? step.on_success : undefined;
 }
 
 function outcomeOf(run: RunRecord, waiting: WaitingApproval[]): RunOutcome {
@@ -1021,20 +403,6 @@ function outcomeOf(run: RunRecord, waiting: WaitingApproval[]): RunOutcome {
     message: run.message,
     waiting,
   };
-}
-
-/** Derived, not random, so every attempt of a step sends the same key, after a restart too. */
-export function idempotencyKeyOf(runId: string, key: string): string {
-  return `rampart-${createHash("sha256").update(`${runId}\0${key}`).digest("hex").slice(0, 32)}`;
-}
-
-function stringOf(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "a list" : typeof value;
 }
 
 /** An owner `host:pid:…` on this host is alive when its pid exists; owners elsewhere count as alive. */

@@ -16,6 +16,7 @@ import {
   literalValue,
 } from "./expressions.ts";
 import { type PlaybookFile, playbookJsonSchema, STEP_TYPES, type Step } from "./playbook-schema.ts";
+import { compilePolicies, type StepPolicy } from "./policy.ts";
 import { checkScheduleTrigger } from "./trigger-check.ts";
 
 const require = createRequire(import.meta.url);
@@ -61,6 +62,8 @@ export interface LoadedPlaybook {
   sources: Record<string, string>;
   /** sha256 over every source, so a run records exactly what it ran. */
   hash: string;
+  /** Each step's retry, timeout and durations in milliseconds, by step id (compiled here, once). */
+  policies: ReadonlyMap<string, StepPolicy>;
 }
 
 export interface LoadOptions {
@@ -215,6 +218,7 @@ class Loader {
     checkScheduleTrigger(definition, this.#ajv, at);
     this.#checkExpressions(definition, at);
     this.#checkCalls(definition, at);
+    const policies = compilePolicies(allSteps(definition.steps, ["steps"]), at);
     for (const [id, step, where] of allSteps(definition.steps, ["steps"])) {
       if (step.type !== "playbook") continue;
       const childPath = resolve(dirname(path), step.path);
@@ -233,7 +237,7 @@ class Loader {
       }
     }
     if (issues.length > 0) throw new PlaybookError(issues);
-    return { path, definition, children, sources, hash: hashSources(sources, dirname(path)) };
+    return { path, definition, children, sources, hash: hashSources(sources, dirname(path)), policies };
   }
 
   #checkGraph(pb: PlaybookFile, at: (path: Segment[], message: string, onKey?: boolean) => void): void {
