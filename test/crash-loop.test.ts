@@ -28,27 +28,29 @@ async function runOf(id?: string) {
 
 test("a step that takes the process down on every attempt fails with ProcessCrashed after 3, and other runs go on", async () => {
   const playbook = join(root, "crashes.yaml");
-  // The wait stands for a step that kills the process: each attempt ends with a SIGKILL mid-step.
+  // The script stands for a step that kills the process: each attempt ends with a SIGKILL mid-step.
   writeFileSync(
     playbook,
     `name: crashes
 start: hang
 steps:
   hang:
-    type: wait
-    duration: 10m
+    type: script
+    language: javascript
+    code: |
+      function main() { while (true) {} }
 `,
   );
   const quick = join(root, "quick.yaml");
   writeFileSync(quick, "name: quick\nstart: done\nsteps:\n  done:\n    type: end\n    status: success\n");
 
-  const first = await startUntil(["--data-dir", dataDir, "run", playbook], /hang \(wait\)\s+running/);
+  const first = await startUntil(["--data-dir", dataDir, "run", playbook], /hang \(script\)\s+running/);
   await killed(first.child);
   const { run } = await runOf();
   for (let attempt = 2; attempt <= 3; attempt++) {
     const again = await startUntil(
       ["--data-dir", dataDir, "runs", "resume", run.id],
-      /hang \(wait\)\s+running/,
+      /hang \(script\)\s+running/,
     );
     await killed(again.child);
   }

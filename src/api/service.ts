@@ -30,6 +30,8 @@ export interface ServiceOptions extends Omit<ServerOptions, "tls"> {
   playbooksDir?: string;
   /** How long in-flight runs get to finish on stop (default 30 s). */
   graceMs?: number;
+  /** Runs executed at once (default 8). */
+  concurrency?: number;
 }
 
 export interface RunningService {
@@ -47,8 +49,8 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Starts the service on a data dir: the runtime (store, engine, ingestion, trigger dispatch,
- * schedules, the sweep of parked runs) and the HTTP API over it, webhooks included.
+ * Starts the service on a data dir: the runtime (store, engine, the Worker, ingestion, trigger
+ * dispatch, schedules) and the HTTP API over it, webhooks included.
  */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined))
@@ -62,6 +64,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     dataDir: options.dataDir,
     registry: options.registry,
     playbooksDir: options.playbooksDir,
+    concurrency: options.concurrency,
     // Warnings (a source or the sweep failing) as JSON lines on stderr; redacted like every log.
     logger: jsonLogger("warn"),
   });

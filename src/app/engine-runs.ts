@@ -12,6 +12,7 @@ export interface RunEnd {
 }
 
 export interface EngineRunsOptions {
+  /** The Engine's `start` (execute here, in the background), or its `enqueue` (a Worker executes). */
   engine: Pick<Engine, "start">;
   store: Pick<RunStore, "getRun">;
   /** The playbook a trigger names. */
@@ -22,15 +23,18 @@ export interface EngineRunsOptions {
   pollMs?: number;
 }
 
+const STOPPED = new Set(["succeeded", "failed", "cancelled", "waiting"]);
+
 /**
- * Starts trigger runs on today's in-process Engine: `startRun` returns as soon as the run is recorded
- * and lets it execute in the background. (The service's `enqueue` replaces this adapter.) Pass
- * `onEvent` to the Engine so this adapter hears when a run is recorded.
+ * Starts the runs of webhooks and schedules: `startRun` returns as soon as the run is recorded, and
+ * `waitForEnd` follows it to its end. Pass `onEvent` to the Engine so this adapter hears when a run
+ * is recorded and when it ends in this process; runs executed elsewhere are polled.
  */
 export class EngineRuns {
   readonly #options: EngineRunsOptions;
   readonly #executing = new Map<string, Promise<RunOutcome | undefined>>();
   readonly #recorded = new Map<string, () => void>();
+  readonly #stopped = new Map<string, Set<() => void>>();
 
   constructor(options: EngineRunsOptions) {
     this.#options = options;
@@ -38,8 +42,10 @@ export class EngineRuns {
 
   /** The Engine's event listener: resolves a pending start when its run is recorded. */
   readonly onEvent = (event: RunEvent): void => {
-    if (event.type === "run" && (event.status === "started" || event.status === "resumed"))
+    if (event.type !== "run") return;
+    if (event.status === "started" || event.status === "resumed" || event.status === "queued")
       this.#recorded.get(event.runId)?.();
+    if (STOPPED.has(event.status)) for (const wake of this.#stopped.get(event.runId) ?? []) wake();
   };
 
   /** Starts (or, for an id that exists, reports) a run; resolves once it is recorded, rejects if it cannot start. */
@@ -78,20 +84,29 @@ export class EngineRuns {
   async waitForEnd(runId: string, deadlineMs: number): Promise<RunEnd | null> {
     const stop = new AbortController();
     const timeout = delay(Math.max(0, deadlineMs - Date.now()), stop.signal);
+    const waiters = this.#stopped.get(runId) ?? new Set<() => void>();
+    this.#stopped.set(runId, waiters);
+    let wake = () => {};
+    const stopped = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    waiters.add(wake);
     try {
       const local = this.#executing.get(runId);
       if (local) await Promise.race([local, timeout]);
       for (;;) {
         const run = await this.#options.store.getRun(runId);
         if (!run) return null;
-        if (run.status !== "running" && run.status !== "waiting")
+        if (run.status !== "queued" && run.status !== "running" && run.status !== "waiting")
           return { status: run.status, outputs: run.outputs, error: run.error, message: run.message };
         if (Date.now() >= deadlineMs) return null;
         const poll = delay(Math.min(this.#options.pollMs ?? 200, deadlineMs - Date.now()), stop.signal);
-        await Promise.race([poll, timeout, this.#executing.get(runId) ?? poll]);
+        await Promise.race([poll, timeout, stopped, this.#executing.get(runId) ?? poll]);
       }
     } finally {
       stop.abort();
+      waiters.delete(wake);
+      if (waiters.size === 0) this.#stopped.delete(runId);
     }
   }
 

@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { vendors } from "../connectors/registry.ts";
 import { ClientPool, type Logger, Redactor, silentLogger } from "../connectors/sdk/index.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
-import { Engine, type RunEvent, type StartOptions } from "../engine/executor.ts";
+import { Engine, type RunEvent, type RunOutcome, type StartOptions } from "../engine/executor.ts";
 import { ConnectorCaller } from "../engine/operation-caller.ts";
 import { createScriptRunner } from "../engine/sandbox/index.ts";
 import { Ingestor } from "../ingest/ingest.ts";
@@ -23,6 +22,7 @@ import { EngineRuns } from "./engine-runs.ts";
 import { RunEventBus } from "./run-events.ts";
 import { Scheduler } from "./schedules.ts";
 import { loadTriggerPlaybooks, type TriggerPlaybooks } from "./trigger-playbooks.ts";
+import { LocalDispatch, Worker } from "./worker.ts";
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -31,14 +31,20 @@ export interface RuntimeOptions {
   playbooksDir?: string;
   logger?: Logger;
   clock?: Clock;
-  /** How often parked runs are looked at: approvals decided or expired, runs whose executor died (default 1 s). */
+  /** How often the worker looks for runs nothing told it about: recorded by another process, orphaned (default 1 s). */
   sweepMs?: number;
+  /** Runs executed at once (default 8); more wait `queued`. */
+  concurrency?: number;
+  /** A `wait` with more than this left parks its run until the deadline instead of holding a task (default 2 s). */
+  parkWaitsOverMs?: number;
 }
 
 /**
  * Everything the service runs over one data dir, composed once: the store, one client per saved
  * connection (shared by ingestion and playbooks), the engine, the playbooks, and the background
- * parts (ingestion, trigger dispatch, schedules, the sweep of parked runs) started by `start()`.
+ * parts started by `start()`: ingestion, trigger dispatch, schedules, and the Worker that executes
+ * every run. Every start (API, webhook, schedule, alert trigger) only enqueues; the Worker executes
+ * queued, orphaned and due parked runs with a bounded concurrency.
  */
 export class Runtime {
   readonly database: Database;
@@ -56,6 +62,8 @@ export class Runtime {
   readonly webhookSecrets: WebhookSecretStore;
   readonly deliveries: SqlDeliveryLedger;
   readonly logger: Logger;
+  /** How the Worker hears of new work (in-process here; a distributed queue with PostgreSQL). */
+  readonly dispatch: LocalDispatch;
   /** The latest report of each source, for the API's source status. */
   readonly lastPolls = new Map<string, PollReport & { at: string }>();
   readonly #pollListeners: Array<(report: PollReport) => void> = [];
@@ -66,6 +74,7 @@ export class Runtime {
   readonly #sweepMs: number;
   readonly #background: Promise<unknown>[] = [];
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #worker: Worker;
   #stop?: AbortController;
   #scheduler?: Scheduler;
   #ingestor?: Ingestor;
@@ -107,13 +116,23 @@ export class Runtime {
       scripts: this.#scripts,
       clock: this.#clock,
       logger: this.logger,
+      parkWaitsOverMs: options.parkWaitsOverMs ?? 2000,
       onEvent: (event: RunEvent) => {
         starter?.onEvent(event);
         this.events.emit(event);
       },
     });
+    this.dispatch = new LocalDispatch(() => this.engine.dueRuns());
+    this.#worker = new Worker({
+      dispatch: this.dispatch,
+      execute: (runId) => this.engine.resume(runId),
+      concurrency: options.concurrency,
+      pollMs: this.#sweepMs,
+      clock: this.#clock,
+      logger: this.logger,
+    });
     starter = new EngineRuns({
-      engine: this.engine,
+      engine: { start: (path, startOptions) => this.enqueue(path, startOptions) },
       store: this.runs,
       playbook: (name) => this.playbooks.byName.get(name)?.playbook,
       connections: () => this.connections.list(),
@@ -154,26 +173,18 @@ export class Runtime {
   }
 
   /**
-   * Starts a run in the background and resolves with its id once it is recorded; a start refused
-   * before anything is recorded (a missing connection, a bad input) rejects with that error.
+   * Records a queued run for the Worker and returns it at once; a start refused before anything is
+   * recorded (a missing connection, a bad input) rejects with that error.
    */
+  async enqueue(path: string, options: StartOptions = {}): Promise<RunOutcome> {
+    const outcome = await this.engine.enqueue(path, options);
+    this.dispatch.notify();
+    return outcome;
+  }
+
+  /** Enqueues a run; resolves with its id. */
   async startRun(path: string, options: StartOptions = {}): Promise<string> {
-    const runId = options.runId ?? randomUUID();
-    let unsubscribe = () => {};
-    const recorded = new Promise<void>((resolve) => {
-      unsubscribe = this.events.subscribe((e) => {
-        if (e.type === "run" && e.runId === runId && (e.status === "started" || e.status === "resumed"))
-          resolve();
-      });
-    });
-    const started = this.engine.start(path, { ...options, runId });
-    this.track(started);
-    try {
-      await Promise.race([recorded, started]);
-    } finally {
-      unsubscribe();
-    }
-    return runId;
+    return (await this.enqueue(path, options)).runId;
   }
 
   /** Has ingestion look at its sources now (one was added, resumed or changed). */
@@ -186,9 +197,9 @@ export class Runtime {
     this.#pollListeners.push(listener);
   }
 
-  /** Continues a parked or orphaned run in the background. */
-  resumeSoon(runId: string): void {
-    this.track(this.engine.resume(runId));
+  /** Has the Worker look now for runs that became due (an approval decided, a run asked to resume). */
+  resumeSoon(): void {
+    this.dispatch.notify();
   }
 
   /** Re-reads every saved connection's secrets (after a connection is added or changed). */
@@ -199,7 +210,7 @@ export class Runtime {
   /** `text` with every saved connection's secrets hidden. */
   readonly redact = (text: string): string => this.#secrets.text(text);
 
-  /** Starts ingestion, trigger dispatch, the schedules and the sweep of parked runs; returns at once. */
+  /** Starts the Worker, ingestion, trigger dispatch and the schedules; returns at once. */
   async start(): Promise<void> {
     if (this.#stop) return;
     await this.refreshSecrets();
@@ -213,7 +224,8 @@ export class Runtime {
       triggers: this.#alertTriggers.length > 0 ? matcher.triggersFor : undefined,
       redact: this.redact,
     });
-    // Orphans and pending triggers a stopped service left behind go first, beside (not before) new work.
+    // Orphans, queued runs and pending triggers a stopped service left behind go beside new work.
+    this.#worker.start();
     this.dispatchSoon();
     this.#background.push(
       this.#ingestor
@@ -238,7 +250,6 @@ export class Runtime {
       });
       this.#scheduler.start();
     }
-    this.#background.push(this.#sweep(stop.signal));
   }
 
   /** Starts the runs of pending alert triggers, one dispatch at a time, without holding up ingestion. */
@@ -251,7 +262,7 @@ export class Runtime {
     const dispatcher = new TriggerDispatcher({
       store: new SqlTriggerStore(this.database.db),
       runExists: async (runId) => (await this.runs.getRun(runId)) !== undefined,
-      engine: this.engine,
+      engine: { start: (path, options) => this.enqueue(path, options) },
       catalog: this.registry,
       connections: () => this.connections.list(),
       logger: this.logger,
@@ -268,44 +279,28 @@ export class Runtime {
     });
   }
 
-  /** Resumes parked runs whose approval was decided or expired, and runs whose executor is gone. */
-  async #sweep(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      try {
-        await this.track(this.engine.resumeOrphans());
-      } catch (error) {
-        this.logger.warn("sweep failed", { error: (error as Error).message });
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.#sweepMs);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
   /**
-   * Stops taking new work, waits up to `graceMs` for what is in flight, then closes everything. A run
-   * still executing at the deadline keeps its recorded steps; the next start resumes it from there.
+   * Stops taking new work and waits up to `graceMs` for what is in flight; runs still executing at
+   * the deadline are parked: their leases released, their recorded steps kept, so the next start
+   * (or another worker) continues them at once. Then closes everything.
    */
   async stop(graceMs = 30_000): Promise<{ unfinished: number }> {
+    const deadline = Date.now() + graceMs;
     this.#stop?.abort();
     this.#scheduler?.stop();
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), graceMs);
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
     });
-    const settled = Promise.allSettled([...this.#background, ...this.#inFlight, this.starter.drain()]);
-    const result = await Promise.race([settled.then(() => "done" as const), deadline]);
+    await Promise.race([Promise.allSettled([...this.#background, ...this.#inFlight]), late]);
     clearTimeout(timer);
-    const unfinished = result === "late" ? this.#inFlight.size : 0;
+    await this.#worker.stop(Math.max(0, deadline - Date.now()));
+    const parked = await this.engine.release();
     await this.#ingestor?.close();
     await this.#scripts.close();
     await this.clients.close();
     await this.database.close();
-    return { unfinished };
+    return { unfinished: parked.length };
   }
 }
 

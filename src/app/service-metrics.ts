@@ -32,7 +32,7 @@ export function registerServiceMetrics(registry: Registry, runtime: Runtime): vo
   });
   new Gauge({
     name: "rampart_runs",
-    help: "Runs by status now (running, waiting = parked for an approval, …)",
+    help: "Runs by status now (queued for a worker, running, waiting = parked on an approval or a wait, …)",
     labelNames: ["status"],
     registers: [registry],
     async collect() {

@@ -98,6 +98,7 @@ export function reportPlaybookError(error: unknown): never {
 }
 
 const MARK: Record<string, string> = {
+  queued: "·",
   running: "…",
   waiting: "⏸",
   succeeded: "✓",
@@ -128,14 +129,19 @@ export function printOutcome(outcome: RunOutcome, json: boolean | undefined): vo
   if (json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
   else if (outcome.status === "waiting") {
     for (const w of outcome.waiting) {
+      if (w.kind === "wait") {
+        process.stdout.write(`waiting at ${w.key} until ${w.deadline}\n`);
+        continue;
+      }
       const message = typeof w.message === "string" ? w.message : JSON.stringify(w.message);
       process.stdout.write(
         `waiting for approval of ${w.key} until ${w.deadline}${message ? `: ${message}` : ""}\n`,
       );
     }
-    process.stdout.write(
-      `decide with: rampart runs approve ${outcome.runId}  |  rampart runs reject ${outcome.runId}\n`,
-    );
+    if (outcome.waiting.some((w) => w.kind === "approval"))
+      process.stdout.write(
+        `decide with: rampart runs approve ${outcome.runId}  |  rampart runs reject ${outcome.runId}\n`,
+      );
   } else {
     if (outcome.message) process.stdout.write(`message: ${outcome.message}\n`);
     if (outcome.error) process.stdout.write(`error: ${outcome.error.type}: ${outcome.error.message}\n`);

@@ -64,7 +64,6 @@ export class Attempts {
     }
     const idempotencyKey = rows[0]?.idempotencyKey ?? idempotencyKeyOf(ctx.run.id, key);
     let resumeRow: StepRecord | undefined;
-    let carried: unknown;
     let crashed: StepFailure | undefined;
     if (previous && (previous.status === "running" || previous.status === "waiting")) {
       if (kind.continues) {
@@ -82,7 +81,6 @@ export class Attempts {
           message: "the process stopped during this attempt",
           retryable: true,
         };
-        carried = previous.input;
         const crashes = rows.filter(
           (r) => r.status === "interrupted" && r.error?.type === "Interrupted",
         ).length;
@@ -109,7 +107,7 @@ export class Attempts {
           let prepareError: unknown;
           try {
             input = ctx.run.redactor.value(
-              kind.prepare ? await kind.prepare(env, ctx, id, step, policy, carried) : null,
+              kind.prepare ? await kind.prepare(env, ctx, id, step, policy) : null,
             );
           } catch (error) {
             prepareError = error;
@@ -203,7 +201,6 @@ export class Attempts {
       }
       attempt = current.attempt + 1;
       resumeRow = undefined;
-      carried = undefined;
     }
   }
 }

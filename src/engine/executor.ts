@@ -38,6 +38,8 @@ export interface EngineOptions {
   isOwnerAlive?: (owner: string) => boolean;
   /** Default approval timeout when a step sets none (default 24h). */
   approvalTimeoutMs?: number;
+  /** Park runs whose `wait` has more than this left instead of sleeping (the service); default never. */
+  parkWaitsOverMs?: number;
 }
 
 export interface StartOptions {
@@ -58,6 +60,13 @@ export interface StartOptions {
 
 const FINISHED: RunStatus[] = ["succeeded", "failed", "cancelled"];
 
+/** The runs a worker should execute now, and when the next parked one falls due. */
+export interface DueRuns {
+  runIds: string[];
+  /** Epoch ms of the earliest future approval deadline or wait, null when nothing is parked. */
+  nextAt: number | null;
+}
+
 /**
  * Runs playbooks durably: every step attempt is recorded before it runs and after it ends, so a run
  * continues from its last finished step after a crash, never repeating one.
@@ -73,6 +82,8 @@ export class Engine {
   readonly #playbooks = new PlaybookCache();
   readonly #leaseMs: number;
   readonly #isOwnerAlive: (owner: string) => boolean;
+  /** Runs this engine is executing now, with their lease heartbeats. */
+  readonly #active = new Map<string, NodeJS.Timeout>();
   readonly owner: string;
 
   constructor(options: EngineOptions) {
@@ -93,6 +104,7 @@ export class Engine {
       clock: this.#clock,
       emit: this.#emit,
       approvalTimeoutMs: options.approvalTimeoutMs ?? 86_400_000,
+      parkWaitsOverMs: options.parkWaitsOverMs,
     });
   }
 
@@ -102,6 +114,44 @@ export class Engine {
       const existing = await this.#store.getRun(options.runId);
       if (existing) return this.#existing(existing);
     }
+    const recorded = await this.#record(path, options, "running");
+    if ("outcome" in recorded) return recorded.outcome;
+    this.#emit({
+      type: "run",
+      runId: recorded.run.id,
+      playbook: recorded.run.playbookName,
+      status: "started",
+    });
+    return this.#execute(recorded.run, recorded.playbook);
+  }
+
+  /**
+   * Loads and checks a playbook and records a `queued` run that a worker executes (`resume`); returns
+   * at once. A start refused before anything is recorded (a missing connection, a bad input) throws.
+   * With the id of a run that exists, records nothing and reports that run.
+   */
+  async enqueue(path: string, options: StartOptions = {}): Promise<RunOutcome> {
+    if (options.runId) {
+      const existing = await this.#store.getRun(options.runId);
+      if (existing) return outcomeOf(existing, []);
+    }
+    const recorded = await this.#record(path, options, "queued");
+    if ("outcome" in recorded) return recorded.outcome;
+    this.#emit({
+      type: "run",
+      runId: recorded.run.id,
+      playbook: recorded.run.playbookName,
+      status: "queued",
+    });
+    return outcomeOf(recorded.run, []);
+  }
+
+  /** Records a new run, `running` under this engine's lease or `queued` for any worker. */
+  async #record(
+    path: string,
+    options: StartOptions,
+    status: "running" | "queued",
+  ): Promise<{ run: RunRecord; playbook: LoadedPlaybook } | { outcome: RunOutcome }> {
     const playbook = await this.#playbooks.load(path, { catalog: this.#catalog });
     const connections = this.#checkBindings(playbook, options.connections ?? {});
     // Opening the connections first refuses a missing one before anything is recorded.
@@ -120,26 +170,26 @@ export class Engine {
       alert: options.alert ?? null,
       rerunOf: options.rerunOf ?? null,
       cause: options.cause ?? null,
-      owner: this.owner,
-      leaseUntil: iso(now + this.#leaseMs),
+      status,
+      owner: status === "running" ? this.owner : null,
+      leaseUntil: status === "running" ? iso(now + this.#leaseMs) : null,
       createdAt: iso(now),
     });
-    let run: RunRecord;
     try {
-      run = await created;
+      return { run: await created, playbook };
     } catch (error) {
       // Another process created the same id meanwhile: its run is the one.
       const existing = options.runId ? await this.#store.getRun(id) : undefined;
-      if (existing) return this.#existing(existing);
+      if (existing)
+        return { outcome: status === "running" ? await this.#existing(existing) : outcomeOf(existing, []) };
       throw error;
     }
-    this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "started" });
-    return this.#execute(run, playbook);
   }
 
   /** What a start with the id of an existing run reports: the run, continued first if it was orphaned. */
   async #existing(run: RunRecord): Promise<RunOutcome> {
-    if (run.status === "running" && this.#orphaned(run, iso(this.#clock.now()))) return this.resume(run.id);
+    if (run.status === "queued" || (run.status === "running" && this.#orphaned(run, iso(this.#clock.now()))))
+      return this.resume(run.id);
     return outcomeOf(run, []);
   }
 
@@ -172,28 +222,64 @@ export class Engine {
         return text;
       },
     });
-    this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "resumed" });
+    const status = found.status === "queued" ? "started" : "resumed";
+    this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status });
     return this.#execute(run, playbook);
   }
 
   /**
-   * Resumes every run left unfinished whose executor is gone, and every waiting run whose approval
-   * was decided or has timed out. Returns the outcomes; a run that cannot resume is reported as failed.
+   * Executes every run that is due here, one after another: queued runs, runs left unfinished whose
+   * executor is gone, and waiting runs whose approval was decided or timed out or whose parked wait
+   * has come. Returns the outcomes; a run that cannot resume is logged and skipped.
    */
   async resumeOrphans(): Promise<RunOutcome[]> {
     const outcomes: RunOutcome[] = [];
-    const now = iso(this.#clock.now());
-    for (const run of await this.#store.unfinishedRuns()) {
-      const orphan = this.#orphaned(run, now);
-      const due = run.status === "waiting" && (await this.#approvalDue(run.id));
-      if (!orphan && !due) continue;
+    for (const runId of (await this.dueRuns()).runIds) {
       try {
-        outcomes.push(await this.resume(run.id));
+        outcomes.push(await this.resume(runId));
       } catch (error) {
-        this.#logger.warn("run could not resume", { runId: run.id, error: errorData(error).message });
+        this.#logger.warn("run could not resume", { runId, error: errorData(error).message });
       }
     }
     return outcomes;
+  }
+
+  /** The unfinished runs a worker should execute now (not the ones this engine executes already). */
+  async dueRuns(): Promise<DueRuns> {
+    const now = this.#clock.now();
+    const runIds: string[] = [];
+    let nextAt: number | null = null;
+    for (const run of await this.#store.unfinishedRuns()) {
+      if (this.#active.has(run.id)) continue;
+      if (run.status === "queued" || this.#orphaned(run, iso(now))) {
+        runIds.push(run.id);
+        continue;
+      }
+      if (run.status !== "waiting") continue;
+      const at = await this.#wakeAt(run.id);
+      if (at === null) continue;
+      if (at <= now) runIds.push(run.id);
+      else nextAt = nextAt === null ? at : Math.min(nextAt, at);
+    }
+    return { runIds, nextAt };
+  }
+
+  /** The ids of the runs this engine is executing now. */
+  executing(): string[] {
+    return [...this.#active.keys()];
+  }
+
+  /**
+   * Gives up the runs still executing here (a service stopping past its grace period): their leases
+   * are released so the next start, or another worker, continues them at once from their records.
+   */
+  async release(): Promise<string[]> {
+    const released: string[] = [];
+    for (const [runId, heartbeat] of this.#active) {
+      clearInterval(heartbeat);
+      if (await this.#store.releaseRun(runId, this.owner, iso(this.#clock.now()))) released.push(runId);
+    }
+    return released;
   }
 
   /** Records a person's decision on the run's pending approval, then continues the run. */
@@ -227,17 +313,24 @@ export class Engine {
     });
   }
 
-  async #approvalDue(runId: string): Promise<boolean> {
-    const now = iso(this.#clock.now());
-    const steps = await this.#store.steps(runId);
+  /** When a waiting run should continue (epoch ms; now or earlier when it is due), null if never by itself. */
+  async #wakeAt(runId: string): Promise<number | null> {
     const latest = new Map<string, StepRecord>();
-    for (const s of steps) latest.set(s.key, s);
+    for (const s of await this.#store.steps(runId)) latest.set(s.key, s);
+    let at: number | null = null;
+    const earliest = (t: number) => {
+      at = at === null ? t : Math.min(at, t);
+    };
     for (const s of latest.values()) {
-      if (s.type !== "approval") continue;
-      if (s.status !== "waiting") return true;
-      if (((s.input as { deadline?: string }).deadline ?? "") <= now) return true;
+      if (s.type === "approval") {
+        // Decided: due now. Undecided: due at its deadline, to time out.
+        if (s.status !== "waiting") return 0;
+        earliest(Date.parse((s.input as { deadline?: string }).deadline ?? "") || 0);
+      } else if (s.type === "wait" && s.status === "running") {
+        earliest(Date.parse((s.input as { until?: string }).until ?? "") || 0);
+      }
     }
-    return false;
+    return at;
   }
 
   #checkInputs(playbook: LoadedPlaybook, inputs: unknown): unknown {
@@ -297,6 +390,7 @@ export class Engine {
       Math.max(10, Math.floor(this.#leaseMs / 3)),
     );
     heartbeat.unref();
+    this.#active.set(run.id, heartbeat);
     let redactor = new RunRedactor();
     try {
       redactor = await this.#redactor(playbook, run.connections);
@@ -344,6 +438,7 @@ export class Engine {
       return { runId: run.id, status: "failed", outputs: null, error: data, message: null, waiting: [] };
     } finally {
       clearInterval(heartbeat);
+      this.#active.delete(run.id);
     }
   }
 

@@ -5,7 +5,8 @@ import type { OutputMismatch } from "../connectors/sdk/index.ts";
  * src/store/runs.ts implements it, and a PostgreSQL one can follow without touching the engine.
  */
 
-export type RunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+/** `queued`: recorded, not yet claimed by a worker; `waiting`: parked on an approval or a wait. */
+export type RunStatus = "queued" | "running" | "waiting" | "succeeded" | "failed" | "cancelled";
 
 /**
  * One attempt of one step. `failed` is a failed attempt (retried while the policy allows);
@@ -86,8 +87,10 @@ export interface NewRun {
   alert: unknown;
   rerunOf: string | null;
   cause?: RunCause | null;
-  owner: string;
-  leaseUntil: string;
+  /** `running` under `owner`'s lease (default), or `queued` with no owner for a worker to claim. */
+  status?: "running" | "queued";
+  owner: string | null;
+  leaseUntil: string | null;
   createdAt: string;
 }
 
@@ -160,6 +163,8 @@ export interface RunStore {
   ): Promise<RunRecord | undefined>;
   /** Extends the lease; false when the run is no longer ours or no longer running (e.g. cancelled). */
   renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean>;
+  /** Gives up `owner`'s claim on a running run so another executor may take it now; false if not ours. */
+  releaseRun(id: string, owner: string, at: string): Promise<boolean>;
   /** Records the run's new status (finished or waiting) and gives up ownership. */
   finishRun(id: string, owner: string, finish: RunFinish): Promise<void>;
   startStep(step: NewStep): Promise<StepRecord>;
@@ -168,6 +173,6 @@ export interface RunStore {
   decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord>;
   /** Marks an unfinished run cancelled; throws when it has already finished. */
   cancelRun(id: string, at: string): Promise<RunRecord>;
-  /** Runs that are unfinished: `running` (maybe orphaned) or `waiting`. */
+  /** Runs that are unfinished: `queued`, `running` (maybe orphaned) or `waiting`. */
   unfinishedRuns(): Promise<RunRecord[]>;
 }

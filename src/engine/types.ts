@@ -33,7 +33,9 @@ export type RunEvent =
       durationMs?: number;
     };
 
+/** What a waiting run waits for: a person's decision, or a parked `wait` step's deadline. */
 export interface WaitingApproval {
+  kind: "approval" | "wait";
   key: string;
   message: unknown;
   deadline: string;
@@ -45,6 +47,6 @@ export interface RunOutcome {
   outputs: unknown;
   error: StepErrorData | null;
   message: string | null;
-  /** Approvals the run waits for (status `waiting`). */
+  /** What the run waits for (status `waiting`): approvals and parked waits. */
   waiting: WaitingApproval[];
 }

@@ -16,6 +16,7 @@ export interface WalkerOptions {
   clock: Clock;
   emit: (event: RunEvent) => void;
   approvalTimeoutMs: number;
+  parkWaitsOverMs?: number;
 }
 
 /** Walks a playbook's steps along their edges, each step through the one attempt wrapper. */
@@ -25,6 +26,7 @@ export class Walker implements StepEnv {
   readonly scripts?: ScriptRunnerLike;
   readonly clock: Clock;
   readonly approvalTimeoutMs: number;
+  readonly parkWaitsOverMs?: number;
   readonly #attempts: Attempts;
 
   constructor(options: WalkerOptions) {
@@ -33,6 +35,7 @@ export class Walker implements StepEnv {
     this.scripts = options.scripts;
     this.clock = options.clock;
     this.approvalTimeoutMs = options.approvalTimeoutMs;
+    this.parkWaitsOverMs = options.parkWaitsOverMs;
     this.#attempts = new Attempts({ store: options.store, clock: options.clock, emit: options.emit });
   }
 

@@ -19,7 +19,7 @@ import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
-const UNFINISHED = ["running", "waiting"];
+const UNFINISHED = ["queued", "running", "waiting"];
 
 export interface RunPageFilter {
   playbook?: string;
@@ -51,7 +51,7 @@ export class SqlRunStore implements RunStore {
       inputs: JSON.stringify(run.inputs ?? null),
       connections: JSON.stringify(run.connections),
       alert: json(run.alert),
-      status: "running",
+      status: run.status ?? "running",
       outputs: null,
       error: null,
       message: null,
@@ -155,6 +155,17 @@ export class SqlRunStore implements RunStore {
         .execute();
       return toRun({ ...row, owner, lease_until: leaseUntil, status: "running", updated_at: now });
     });
+  }
+
+  async releaseRun(id: string, owner: string, at: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("runs")
+      .set({ owner: null, lease_until: null, updated_at: at })
+      .where("id", "=", id)
+      .where("owner", "=", owner)
+      .where("status", "=", "running")
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean> {

@@ -118,7 +118,7 @@ export default async function hooksRoutes(api: FastifyInstance, options: HooksOp
       }
       if (waitMs === undefined) return reply.code(202).send({ run_id: runId, status: "started" });
       const end = await options.waitForEnd(runId, now() + waitMs);
-      if (!end || end.status === "running" || end.status === "waiting")
+      if (!end || end.status === "queued" || end.status === "running" || end.status === "waiting")
         return reply.code(202).send({ run_id: runId, status: end?.status ?? "running" });
       if (end.status === "succeeded")
         return reply.code(200).send({ run_id: runId, status: end.status, outputs: end.outputs ?? null });

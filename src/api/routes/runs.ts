@@ -8,7 +8,7 @@ import type { RunPageFilter } from "../../store/runs.ts";
 import { errors, PageQuery } from "../schemas.ts";
 
 const Json = Type.Unsafe<unknown>({});
-const STATUSES = ["running", "waiting", "succeeded", "failed", "cancelled"];
+const STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"];
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
 
 const RunView = Type.Object({
@@ -247,7 +247,7 @@ export function runRoutes(runtime: Runtime) {
             key: body.key,
             at: new Date().toISOString(),
           });
-          runtime.resumeSoon(id);
+          runtime.resumeSoon();
           return reply.code(202).send(runView(await get(id)));
         },
       );
@@ -292,7 +292,7 @@ export function runRoutes(runtime: Runtime) {
       async (request, reply) => {
         const run = await get((request.params as { id: string }).id);
         if (FINISHED.has(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}`);
-        runtime.resumeSoon(run.id);
+        runtime.resumeSoon();
         return reply.code(202).send(runView(run));
       },
     );

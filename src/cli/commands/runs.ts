@@ -15,7 +15,7 @@ import { eventPrinter, printOutcome, withCommandEngine } from "../run-engine.ts"
 import { table } from "../table.ts";
 import { dispatcherOf, triggerTable } from "../triggers.ts";
 
-const STATUSES: RunStatus[] = ["running", "waiting", "succeeded", "failed", "cancelled"];
+const STATUSES: RunStatus[] = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"];
 
 export function registerRunsCommands(program: Command): void {
   const runs = program

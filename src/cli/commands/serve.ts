@@ -19,6 +19,7 @@ export function registerServeCommand(program: Command): void {
     .option("--tls-key <file>", "the certificate's private key (PEM)")
     .option("--playbooks <dir>", "the playbooks it answers with (default ./playbooks when it exists)")
     .option("--grace <duration>", "how long in-flight runs get to finish on SIGTERM", "30s")
+    .option("--concurrency <n>", "runs executed at once; more wait queued", "8")
     .option(
       "--trust-proxy <address>",
       "believe X-Forwarded-* from this proxy address or CIDR (repeatable)",
@@ -42,12 +43,16 @@ export function registerServeCommand(program: Command): void {
           corsOrigin: string[];
           playbooks?: string;
           grace: string;
+          concurrency: string;
         },
         command: Command,
       ) => {
         const port = Number(options.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError("--port must be 0-65535");
+        const concurrency = Number(options.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)
+          throw new UsageError("--concurrency must be a whole number from 1 to 1000");
         const service = await startService({
           logger: serviceLog(),
           dataDir: dataDirOf(command),
@@ -60,6 +65,7 @@ export function registerServeCommand(program: Command): void {
           corsOrigins: options.corsOrigin,
           playbooksDir: playbooksDirOf(options.playbooks),
           graceMs: parseDuration(options.grace, "--grace"),
+          concurrency,
         });
         process.stdout.write(
           `rampart serve: listening on ${service.url} (API reference: ${service.url}/api/docs)\n`,

@@ -22,6 +22,6 @@ export const approvalStep: StepKind<ApprovalStep> = {
     if (Date.parse(deadline) <= env.clock.now()) {
       throw new StepFailure("ApprovalTimeout", `nobody approved or rejected "${key}" by ${deadline}`);
     }
-    return { output: null, suspended: [{ key, message, deadline }] };
+    return { output: null, suspended: [{ kind: "approval", key, message, deadline }] };
   },
 };

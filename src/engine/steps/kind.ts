@@ -53,6 +53,11 @@ export interface StepEnv {
   clock: Clock;
   /** The approval timeout of a step that sets none. */
   approvalTimeoutMs: number;
+  /**
+   * A wait with more than this left parks its run (status `waiting`, no task held) until its deadline
+   * instead of sleeping in the process; unset, every wait sleeps (a one-shot `rampart run`).
+   */
+  parkWaitsOverMs?: number;
   /** Walks a nested sequence (a foreach body, a nested playbook) with the same engine. */
   sequence(ctx: Ctx, steps: Record<string, Step>, start: string): Promise<SeqResult>;
   /** A playbook's outputs over a scope. */
@@ -74,23 +79,13 @@ export interface AttemptCall<S extends Step> {
 
 /** One kind of step: how its input is prepared and what one attempt does. One file per kind in steps/. */
 export interface StepKind<S extends Step = Step> {
-  /**
-   * The input an attempt records before it runs. `carried` is the input of the attempt a crash
-   * interrupted, for kinds whose input must survive it (a wait keeps its deadline). Default null.
-   */
-  prepare?(
-    env: StepEnv,
-    ctx: Ctx,
-    id: string,
-    step: S,
-    policy: StepPolicy,
-    carried: unknown,
-  ): Promise<unknown>;
+  /** The input an attempt records before it runs (default null). */
+  prepare?(env: StepEnv, ctx: Ctx, id: string, step: S, policy: StepPolicy): Promise<unknown>;
   /** How the attempt is recorded before it runs (default `running`; an approval is `waiting`). */
   initialStatus?: "running" | "waiting";
   /**
    * Whether an unfinished attempt found on resume is continued rather than interrupted and tried
-   * again: steps that hold other steps (foreach, playbook) or wait for a decision.
+   * again: steps that hold other steps (foreach, playbook) or wait (for a decision, for a deadline).
    */
   continues?: boolean;
   /** Whether the step's `timeout` bounds each attempt (not for an approval: there it is the deadline). */
