@@ -68,7 +68,8 @@ export class Runtime {
   readonly lastPolls = new Map<string, PollReport & { at: string }>();
   readonly #pollListeners: Array<(report: PollReport) => void> = [];
 
-  readonly #scripts: ReturnType<typeof createScriptRunner>;
+  /** The script sandbox runs and playbook tests share. */
+  readonly scripts: ReturnType<typeof createScriptRunner>;
   readonly #alertTriggers: AlertTrigger[];
   readonly #clock: Clock;
   readonly #sweepMs: number;
@@ -105,7 +106,7 @@ export class Runtime {
       connection: (name) => this.connections.get(name),
       client: { logger: this.logger },
     });
-    this.#scripts = createScriptRunner();
+    this.scripts = createScriptRunner();
     this.playbooks = parts.playbooks;
     this.#alertTriggers = parts.alertTriggers;
     let starter: EngineRuns | undefined;
@@ -113,7 +114,7 @@ export class Runtime {
       store: this.runs,
       catalog: options.registry,
       caller: new ConnectorCaller(this.clients),
-      scripts: this.#scripts,
+      scripts: this.scripts,
       clock: this.#clock,
       logger: this.logger,
       parkWaitsOverMs: options.parkWaitsOverMs ?? 2000,
@@ -297,7 +298,7 @@ export class Runtime {
     await this.#worker.stop(Math.max(0, deadline - Date.now()));
     const parked = await this.engine.release();
     await this.#ingestor?.close();
-    await this.#scripts.close();
+    await this.scripts.close();
     await this.clients.close();
     await this.database.close();
     return { unfinished: parked.length };

@@ -53,6 +53,18 @@ steps:
     message: both waits done
 `;
 
+const SLOW_TESTS = `cases:
+  - name: both waits pass
+    expect:
+      status: succeeded
+      path: [first, second, done]
+      message: both waits done
+  - name: expects another message
+    expect:
+      status: succeeded
+      message: one wait done
+`;
+
 function stdinRampart(args: string[], stdin: string): Promise<number | null> {
   return new Promise((resolve, reject) => {
     const child = spawn(RAMPART, args, { stdio: ["pipe", "ignore", "inherit"] });
@@ -109,6 +121,11 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     copyFileSync(join(import.meta.dirname, "../../playbooks", shipped), join(playbooks, shipped));
     writeFileSync(join(playbooks, "approve-then-end.yaml"), APPROVAL);
     writeFileSync(join(playbooks, "slow-steps.yaml"), SLOW);
+    writeFileSync(join(playbooks, "slow-steps.test.yaml"), SLOW_TESTS);
+    copyFileSync(
+      join(import.meta.dirname, "../../playbooks/canary-incident-to-iris.test.yaml"),
+      join(playbooks, "canary-incident-to-iris.test.yaml"),
+    );
     canary = await startCanarySimulator({ seed: 11, incidents: 4 } as never);
     iris = await startIrisSimulator({ seed: 11 });
     const cli = (...args: string[]) => rampart(["--data-dir", dataDir, ...args]);
@@ -387,5 +404,37 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     ).body;
     assert.equal(invalid.valid, false);
     assert.equal(invalid.issues[0].line, 4);
+  });
+
+  test("a playbook's test cases run over the API against the simulators: results per case, mismatches named", async () => {
+    const shipped = await call("POST", "/api/v1/playbooks/canary-incident-to-iris/tests", "responder", {});
+    assert.equal(shipped.status, 200, JSON.stringify(shipped.body));
+    assert.ok(shipped.body.cases.length >= 2);
+    assert.equal(shipped.body.failed, 0, JSON.stringify(shipped.body.cases));
+    assert.equal(shipped.body.passed, shipped.body.cases.length);
+
+    const mixed = (await call("POST", "/api/v1/playbooks/slow-steps/tests", "responder", {})).body;
+    assert.deepEqual(
+      mixed.cases.map((c: { name: string; passed: boolean }) => [c.name, c.passed]),
+      [
+        ["both waits pass", true],
+        ["expects another message", false],
+      ],
+    );
+    assert.deepEqual(mixed.cases[1].mismatches, [
+      { field: "message", expected: "one wait done", actual: "both waits done" },
+    ]);
+    const filtered = (
+      await call("POST", "/api/v1/playbooks/slow-steps/tests", "responder", { filter: "both" })
+    ).body;
+    assert.equal(filtered.cases.length, 1);
+
+    assert.equal((await call("POST", "/api/v1/playbooks/slow-steps/tests", "viewer", {})).status, 403);
+    const none = await call("POST", "/api/v1/playbooks/approve-then-end/tests", "responder", {});
+    assert.equal(none.status, 404);
+    assert.equal(none.body.error.field, "name");
+    const bad = await call("POST", "/api/v1/playbooks/slow-steps/tests", "responder", { filter: "" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.field, "filter");
   });
 });

@@ -2,11 +2,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { runPlaybookTests, testFileOf } from "../../app/playbook-tests.ts";
 import type { Runtime } from "../../app/runtime.ts";
 import type { TriggeredPlaybook } from "../../app/trigger-playbooks.ts";
 import { NotFoundError, ValidationError } from "../../core/errors.ts";
 import { bindConnections } from "../../engine/bind-connections.ts";
-import { loadPlaybook, PlaybookError } from "../../engine/load.ts";
+import { displayPath, loadPlaybook, PlaybookError } from "../../engine/load.ts";
+import { TestFileError } from "../../engine/testing/test-file.ts";
 import { playbookGraph } from "../playbook-graph.ts";
 import { errors, NameParam } from "../schemas.ts";
 
@@ -32,6 +34,28 @@ function summary(p: TriggeredPlaybook) {
     inputs: inputs ?? null,
   };
 }
+
+const CaseResultView = Type.Object({
+  name: Type.String(),
+  passed: Type.Boolean(),
+  mismatches: Type.Array(Type.Object({ field: Type.String(), expected: Json, actual: Json })),
+  problems: Type.Array(Type.String()),
+});
+
+const TestReport = Type.Object({
+  file: Type.String(),
+  passed: Type.Integer(),
+  failed: Type.Integer(),
+  cases: Type.Array(CaseResultView),
+});
+
+const InvalidTests = Type.Object({
+  error: Type.Object({
+    type: Type.Literal("TestFileError"),
+    message: Type.String(),
+    issues: Type.Array(Issue),
+  }),
+});
 
 const Summary = Type.Object({
   name: Type.String(),
@@ -190,6 +214,66 @@ export function playbookRoutes(runtime: Runtime) {
           cause: { kind: "api", by: request.principal!.actor },
         });
         return reply.code(202).send({ run_id: runId });
+      },
+    );
+
+    app.post(
+      "/playbooks/:name/tests",
+      {
+        config: { access: "responder" },
+        schema: {
+          tags,
+          summary:
+            "Run the playbook's test cases (<name>.test.yaml beside it) against the vendors' simulators; nothing real is called",
+          params: NameParam,
+          body: Type.Optional(
+            Type.Object(
+              { filter: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+              { additionalProperties: false },
+            ),
+          ),
+          response: { 200: TestReport, 422: InvalidTests, ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const p = find((request.params as { name: string }).name);
+        const body = (request.body ?? {}) as { filter?: string };
+        const path = await testFileOf(p.path);
+        if (!path)
+          throw new NotFoundError(`playbook "${p.name}" has no test file beside it`, { field: "name" });
+        try {
+          const cases = await runPlaybookTests(path, {
+            catalog: runtime.registry,
+            scripts: runtime.scripts,
+            filter: body.filter,
+          });
+          const passed = cases.filter((c) => c.passed).length;
+          return {
+            file: displayPath(path),
+            passed,
+            failed: cases.length - passed,
+            cases: cases.map((c) => ({
+              name: c.name,
+              passed: c.passed,
+              mismatches: c.mismatches,
+              problems: c.problems.map(runtime.redact),
+            })),
+          };
+        } catch (error) {
+          if (!(error instanceof TestFileError)) throw error;
+          return reply.code(422).send({
+            error: {
+              type: "TestFileError",
+              message: `the test file of "${p.name}" does not load`,
+              issues: error.issues.map((i) => ({
+                line: i.line,
+                column: i.column,
+                path: i.path ?? "",
+                message: i.message,
+              })),
+            },
+          });
+        }
       },
     );
   };

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { vendors } from "../../connectors/registry.ts";
+import { runPlaybookTests } from "../../app/playbook-tests.ts";
 import { displayPath } from "../../engine/load.ts";
 import { createScriptRunner } from "../../engine/sandbox/index.ts";
-import { type CaseResult, findTestFiles, runCase } from "../../engine/testing/harness.ts";
+import { type CaseResult, findTestFiles } from "../../engine/testing/harness.ts";
 import { formatCase, summary } from "../../engine/testing/report.ts";
-import { loadTestFile, TestFileError } from "../../engine/testing/test-file.ts";
+import { TestFileError } from "../../engine/testing/test-file.ts";
 import { registryOf } from "../connector-registry.ts";
 import { EXIT, ExitCode, UsageError } from "../failure.ts";
 import { eventPrinter } from "../run-engine.ts";
@@ -36,31 +36,23 @@ export function registerTestCommand(program: Command): void {
       let invalid = false;
       try {
         for (const path of files) {
-          let file: Awaited<ReturnType<typeof loadTestFile>>;
           try {
-            file = await loadTestFile(path, catalog);
+            results.push(
+              ...(await runPlaybookTests(path, {
+                catalog,
+                scripts,
+                filter: options.filter,
+                onEvent: options.verbose ? eventPrinter((line) => write(`    ${line}`)) : undefined,
+                onCase: (file, result) => {
+                  for (const line of formatCase(displayPath(file.path), result)) write(line);
+                },
+              })),
+            );
           } catch (error) {
             if (!(error instanceof TestFileError)) throw error;
             invalid = true;
             for (const issue of error.issues)
               process.stderr.write(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}\n`);
-            continue;
-          }
-          const shown = displayPath(file.path);
-          for (const testCase of file.definition.cases) {
-            if (options.filter && !testCase.name.includes(options.filter)) continue;
-            const result = await runCase(file, testCase, {
-              catalog,
-              scripts,
-              startSimulator: async (connector, { seed }) => {
-                const vendor = vendors.find((v) => v.connector.name === connector);
-                if (!vendor) throw new Error(`no simulator for connector ${connector}`);
-                return vendor.startSimulator({ host: "127.0.0.1", port: 0, seed });
-              },
-              onEvent: options.verbose ? eventPrinter((line) => write(`    ${line}`)) : undefined,
-            });
-            results.push(result);
-            for (const line of formatCase(shown, result)) write(line);
           }
         }
       } finally {
