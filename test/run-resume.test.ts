@@ -190,7 +190,10 @@ steps:
         ],
       );
       // A wait is not interrupted by a crash: its one attempt went on to the deadline recorded before it.
-      assert.equal((steps[1]!.output as { until: string }).until, (steps[1]!.input as { until: string }).until);
+      assert.equal(
+        (steps[1]!.output as { until: string }).until,
+        (steps[1]!.input as { until: string }).until,
+      );
     } finally {
       await database.close();
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -206,6 +206,56 @@ describe("alert triggers start exactly one run per new matching alert", () => {
     const list = await rampart(["--data-dir", dataDir, "runs", "list", "--limit", "500", "--json"]);
     const listed = JSON.parse(list.stdout) as Array<{ playbookName: string; status: string }>;
     assert.equal(listed.filter((r) => r.playbookName === "canary-incident-to-iris").length, open.length + 3);
+  });
+
+  test("a `when` that fails for an alert marks that trigger errored; the page is stored and other playbooks run", async () => {
+    const { dataDir, playbooks } = await workspace(canary, iris);
+    // New unacknowledged incidents, so the shipped playbook has alerts to answer beside the failing one.
+    await json(`${canary.url}/__sim/generate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"count":2}',
+    });
+    // Canary titles are words: $number() fails on every one of them.
+    writeFileSync(
+      join(playbooks, "title-number.yaml"),
+      `name: title-number
+trigger:
+  alert:
+    connector: thinkst-canary
+    when: $number(finding_info.title) > 3
+start: done
+steps:
+  done:
+    type: end
+    status: success
+`,
+    );
+    const result = await rampart(["--data-dir", dataDir, "ingest", "--once", "--playbooks", playbooks]);
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+    const state = await stored(dataDir);
+    assert.ok(state.alerts.length > 0, "the page was stored");
+    const database = await openDatabase({ dataDir });
+    try {
+      const errored = await database.db
+        .selectFrom("alert_triggers")
+        .select(["playbook", "run_id", "error"])
+        .where("playbook", "like", "%title-number.yaml")
+        .execute();
+      assert.equal(errored.length, state.alerts.length, "one errored trigger per alert");
+      for (const row of errored) {
+        assert.equal(row.run_id, null);
+        assert.match(row.error ?? "", /^trigger\.alert\.when: .*number/i);
+      }
+    } finally {
+      await database.close();
+    }
+    const shipped = state.triggers.filter((t) => t.playbook.endsWith("canary-incident-to-iris.yaml"));
+    assert.ok(shipped.length > 0 && shipped.every((t) => t.run_id !== null), "the other playbook ran");
+    // Errored triggers are not pending: the next ingest dispatches nothing for them.
+    const again = await rampart(["--data-dir", dataDir, "ingest", "--once", "--playbooks", playbooks]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /no alert triggered a playbook/);
   });
 
   test("a playbook that does not load stops ingest before any alert is stored", async () => {

@@ -12,6 +12,8 @@ import type { SourceRecord } from "../store/sources.ts";
 export interface TriggerRow {
   alertId: string;
   playbook: string;
+  /** Set when the trigger's `when` failed for this alert: recorded as errored, no run is owed. */
+  error?: string;
 }
 
 /** One page of a source to commit. */

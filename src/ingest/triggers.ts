@@ -130,7 +130,14 @@ export class TriggerMatcher {
 
   /** The triggers an alert matches. A `when` that fails to evaluate counts as no match (and is logged). */
   async match(alert: Pick<StoredAlert, "id" | "connector" | "ocsf">): Promise<AlertTrigger[]> {
-    const matched: AlertTrigger[] = [];
+    return (await this.#evaluate(alert)).filter((m) => m.error === undefined).map((m) => m.trigger);
+  }
+
+  /** Every trigger the alert matches, and every one whose `when` failed for it, with the error. */
+  async #evaluate(
+    alert: Pick<StoredAlert, "id" | "connector" | "ocsf">,
+  ): Promise<Array<{ trigger: AlertTrigger; error?: string }>> {
+    const matched: Array<{ trigger: AlertTrigger; error?: string }> = [];
     for (const trigger of this.triggers) {
       if (trigger.connector && trigger.connector !== alert.connector) continue;
       if (trigger.when) {
@@ -139,29 +146,32 @@ export class TriggerMatcher {
           // The alert itself is the expression's root: `severity_id >= 4`, `finding_info.title`.
           value = await this.#expressions.evaluate(trigger.when, alert.ocsf as unknown as Scope);
         } catch (error) {
+          const message = (error as Error).message;
           this.#logger.warn("trigger condition failed", {
             playbook: trigger.name,
             alertId: alert.id,
-            error: (error as Error).message,
+            error: message,
           });
+          matched.push({ trigger, error: `trigger.alert.when: ${message}` });
           continue;
         }
         if (value !== true) continue;
       }
-      matched.push(trigger);
+      matched.push({ trigger });
     }
     return matched;
   }
 
   /**
    * The `triggers` hook of polling, asked inside the page's transaction: one row per (new alert,
-   * matching playbook), so an alert and the runs it owes commit together or not at all.
+   * matching playbook), so an alert and the runs it owes commit together or not at all. A `when`
+   * that fails for an alert is a row too, marked errored: the page is stored all the same.
    */
   readonly triggersFor = async (alerts: StoredAlert[]): Promise<TriggerRow[]> => {
     const rows: TriggerRow[] = [];
     for (const alert of alerts) {
-      for (const trigger of await this.match(alert))
-        rows.push({ alertId: alert.id, playbook: trigger.playbook });
+      for (const { trigger, error } of await this.#evaluate(alert))
+        rows.push({ alertId: alert.id, playbook: trigger.playbook, ...(error ? { error } : {}) });
     }
     return rows;
   };

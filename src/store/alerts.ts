@@ -410,14 +410,16 @@ export class AlertStore {
   }
 
   /** The runs the alert's triggers started, with the playbook file of each. */
-  async triggeredRuns(alertId: string): Promise<Array<{ playbook: string; runId: string | null }>> {
+  async triggeredRuns(
+    alertId: string,
+  ): Promise<Array<{ playbook: string; runId: string | null; error: string | null }>> {
     const rows = await this.#db
       .selectFrom("alert_triggers")
-      .select(["playbook", "run_id"])
+      .select(["playbook", "run_id", "error"])
       .where("alert_id", "=", alertId)
       .orderBy("created_at")
       .execute();
-    return rows.map((r) => ({ playbook: r.playbook, runId: r.run_id }));
+    return rows.map((r) => ({ playbook: r.playbook, runId: r.run_id, error: r.error }));
   }
 
   async count(source?: string): Promise<number> {

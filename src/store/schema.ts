@@ -133,8 +133,10 @@ export interface AlertTriggersTable {
   alert_id: string;
   /** Absolute path of the playbook file. */
   playbook: string;
-  /** The run the trigger started; null while it is pending. */
+  /** The run the trigger started; null while it is pending (or errored). */
   run_id: string | null;
+  /** Why the trigger's `when` could not be evaluated for this alert; such a trigger starts no run. */
+  error: string | null;
   created_at: number;
 }
 

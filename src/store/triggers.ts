@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { PendingTrigger, TriggerRow, TriggerStore } from "../ingest/ports.ts";
 import type { RampartDb } from "./schema.ts";
 
-// SQLite accepts 32766 bound parameters per statement and PostgreSQL 65535; 4 columns × 500 rows stays well below.
+// SQLite accepts 32766 bound parameters per statement and PostgreSQL 65535; 5 columns × 500 rows stays well below.
 const INSERT_ROWS = 500;
 
 /** The runs alerts owe their playbooks (`alert_triggers`): recorded with the alerts, settled once each run exists. */
@@ -22,9 +22,13 @@ export class SqlTriggerStore implements TriggerStore {
       await trx
         .insertInto("alert_triggers")
         .values(
-          rows
-            .slice(i, i + INSERT_ROWS)
-            .map((r) => ({ alert_id: r.alertId, playbook: r.playbook, run_id: null, created_at: now })),
+          rows.slice(i, i + INSERT_ROWS).map((r) => ({
+            alert_id: r.alertId,
+            playbook: r.playbook,
+            run_id: null,
+            error: r.error ?? null,
+            created_at: now,
+          })),
         )
         .onConflict((oc) => oc.doNothing())
         .execute();
@@ -37,6 +41,7 @@ export class SqlTriggerStore implements TriggerStore {
       .innerJoin("alerts as a", "a.id", "t.alert_id")
       .select(["t.alert_id", "t.playbook", "a.ocsf", "a.connection", "a.connector"])
       .where("t.run_id", "is", null)
+      .where("t.error", "is", null)
       .orderBy("t.created_at")
       .orderBy("a.time")
       .orderBy("t.alert_id")
@@ -67,6 +72,7 @@ export class SqlTriggerStore implements TriggerStore {
       .selectFrom("alert_triggers")
       .select((eb) => eb.fn.countAll().as("n"))
       .where("run_id", "is", null)
+      .where("error", "is", null)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }

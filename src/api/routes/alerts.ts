@@ -210,7 +210,8 @@ export function alertRoutes(runtime: Runtime) {
           runs.push({
             playbook: run?.playbookName ?? t.playbook,
             run_id: t.runId,
-            status: run?.status ?? "pending",
+            status: run?.status ?? (t.error ? "errored" : "pending"),
+            ...(t.error ? { error: runtime.redact(t.error) } : {}),
           });
         }
         return {

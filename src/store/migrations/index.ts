@@ -7,6 +7,7 @@ import * as ingestRejects from "./0005_ingest_rejects.ts";
 import * as triggers from "./0009_triggers.ts";
 import * as access from "./0010_access.ts";
 import * as sourcePause from "./0011_source_pause.ts";
+import * as triggerErrors from "./0012_trigger_errors.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "0009_triggers": triggers,
   "0010_access": access,
   "0011_source_pause": sourcePause,
+  "0012_trigger_errors": triggerErrors,
 };
