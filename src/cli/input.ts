@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { secretsOf, ValidationError } from "../connectors/sdk/index.ts";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth.ts";
 
 /** Reads a `--flag <json|@file|->` value: inline JSON, `@path` to a JSON file, or `-` for standard input. */
 export function readJsonArg(value: string | undefined, flag: string): unknown {
@@ -7,11 +8,17 @@ export function readJsonArg(value: string | undefined, flag: string): unknown {
   let text = value;
   if (value === "-") text = readSource(0, flag, "standard input");
   else if (value.startsWith("@")) text = readSource(value.slice(1), flag, value.slice(1));
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ValidationError(`${flag} is not valid JSON: ${(error as Error).message}`, { field: flag });
   }
+  if (nestedDeeperThan(parsed))
+    throw new ValidationError(`${flag} nests objects or lists more than ${MAX_JSON_DEPTH} deep`, {
+      field: flag,
+    });
+  return parsed;
 }
 
 function readSource(file: string | 0, flag: string, name: string): string {

@@ -8,6 +8,7 @@ import {
   silentLogger,
   ValidationError,
 } from "../connectors/sdk/index.ts";
+import { MAX_JSON_DEPTH, nestedDeeperThan } from "../core/json-depth.ts";
 import { type Clock, iso, systemClock } from "./clock.ts";
 import { errorData, RunCancelled } from "./errors.ts";
 import { Expressions } from "./expressions.ts";
@@ -334,6 +335,10 @@ export class Engine {
   }
 
   #checkInputs(playbook: LoadedPlaybook, inputs: unknown): unknown {
+    if (nestedDeeperThan(inputs))
+      throw new ValidationError(`inputs nest objects or lists more than ${MAX_JSON_DEPTH} deep`, {
+        field: "inputs",
+      });
     const copy = structuredClone(inputs);
     if (!playbook.definition.inputs) return copy;
     return schemas.assert(playbook.definition.inputs, copy, "inputs");

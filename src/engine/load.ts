@@ -7,6 +7,7 @@ import type { Ajv as AjvClass, ErrorObject, Options } from "ajv";
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { Connector } from "../connectors/sdk/index.ts";
 import { schemas } from "../connectors/sdk/index.ts";
+import { yamlData } from "../core/yaml-data.ts";
 import {
   bareExpression,
   ExpressionError,
@@ -196,7 +197,10 @@ class Loader {
       });
     }
     if (issues.length > 0) throw new PlaybookError(issues);
-    const data = doc.toJS() as unknown;
+    const parsed = yamlData(doc);
+    if ("error" in parsed)
+      throw new PlaybookError([{ file, line: 1, column: 1, path: "", message: parsed.error }]);
+    const data = parsed.data;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
       at([], "a playbook must be a mapping with name, start and steps");
       throw new PlaybookError(issues);
@@ -480,24 +484,31 @@ export function edgesOf(step: Step): Array<[Segment[], string]> {
   return edges;
 }
 
+// Depth-first with an explicit stack: a playbook of thousands of chained steps must not overflow the call stack.
 function findCycle(start: string, edges: Map<string, string[]>): string[] | undefined {
-  const state = new Map<string, "open" | "done">();
-  const path: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    state.set(id, "open");
-    path.push(id);
-    for (const next of edges.get(id) ?? []) {
-      if (state.get(next) === "open") return [...path.slice(path.indexOf(next)), next];
-      if (!state.has(next)) {
-        const found = visit(next);
-        if (found) return found;
-      }
+  const state = new Map<string, "open" | "done">([[start, "open"]]);
+  const path: string[] = [start];
+  const cursor: number[] = [0];
+  while (path.length > 0) {
+    const id = path[path.length - 1]!;
+    const nexts = edges.get(id) ?? [];
+    const i = cursor[cursor.length - 1]!;
+    if (i >= nexts.length) {
+      state.set(id, "done");
+      path.pop();
+      cursor.pop();
+      continue;
     }
-    path.pop();
-    state.set(id, "done");
-    return undefined;
-  };
-  return visit(start);
+    cursor[cursor.length - 1] = i + 1;
+    const next = nexts[i]!;
+    if (state.get(next) === "open") return [...path.slice(path.indexOf(next)), next];
+    if (!state.has(next)) {
+      state.set(next, "open");
+      path.push(next);
+      cursor.push(0);
+    }
+  }
+  return undefined;
 }
 
 /** A JSON Schema error as a sentence about the YAML value it concerns (`root` names the whole file). */

@@ -16,6 +16,11 @@ export interface StepPolicy {
 
 export const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
 
+/** The longest a `wait` or an approval may last: past it a deadline is no longer a date a store keeps. */
+export const MAX_WAIT_MS = 366 * 86_400_000;
+/** The longest pause between two attempts. */
+export const MAX_BACKOFF_MS = 86_400_000;
+
 /**
  * Every step's policy by step id (ids are unique across a playbook, foreach bodies included).
  * The playbook schema has checked each duration's format already; what a schema cannot say is
@@ -52,6 +57,14 @@ export function compilePolicies(
       policy.timeoutMs = parseDuration(step.timeout, "timeout");
     }
     if (step.type === "wait") policy.durationMs = parseDuration(step.duration, "duration");
+    const over = (path: string[], ms: number | undefined, max: number, limit: string) => {
+      if (ms !== undefined && ms > max)
+        at([...where, ...path], `step "${id}": ${path.join(".")} is longer than ${limit}`);
+    };
+    if (step.type === "wait") over(["duration"], policy.durationMs, MAX_WAIT_MS, "366d");
+    if (step.type === "approval") over(["timeout"], policy.durationMs, MAX_WAIT_MS, "366d");
+    over(["retry", "backoff", "initial"], policy.backoff.initialMs, MAX_BACKOFF_MS, "1d");
+    over(["retry", "backoff", "max"], policy.backoff.maxMs, MAX_BACKOFF_MS, "1d");
     policies.set(id, policy);
   }
   return policies;

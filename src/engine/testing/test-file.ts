@@ -5,6 +5,7 @@ import type { Ajv as AjvClass, Options } from "ajv";
 import { LineCounter, type Node, parseDocument } from "yaml";
 import type { ErrorType } from "../../connectors/sdk/index.ts";
 import { schemas } from "../../connectors/sdk/index.ts";
+import { yamlData } from "../../core/yaml-data.ts";
 import {
   type ConnectorCatalog,
   describeSchemaError,
@@ -262,7 +263,10 @@ export async function loadTestFile(path: string, catalog: ConnectorCatalog): Pro
     });
   }
   if (issues.length > 0) throw new TestFileError(issues);
-  const data = doc.toJS() as unknown;
+  const parsed = yamlData(doc);
+  if ("error" in parsed)
+    throw new TestFileError([{ file, line: 1, column: 1, path: "", message: parsed.error }]);
+  const data = parsed.data;
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     at([], "a test file must be a mapping with cases (and optionally playbook)");
     throw new TestFileError(issues);

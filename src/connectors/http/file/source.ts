@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import type { ErrorObject } from "ajv";
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { yamlData } from "../../../core/yaml-data.ts";
 import { ValidationError } from "../../sdk/index.ts";
 
 export type Segment = string | number;
@@ -62,7 +63,13 @@ export function parseSource(text: string, path: string): SourceFile {
     seen.add(key);
     issues.push(issue);
   };
-  return { file, data: issues.length > 0 ? undefined : doc.toJS(), issues, at };
+  if (issues.length > 0) return { file, data: undefined, issues, at };
+  const parsed = yamlData(doc);
+  if ("error" in parsed) {
+    issues.push({ file, line: 1, column: 1, path: "", message: parsed.error });
+    return { file, data: undefined, issues, at };
+  }
+  return { file, data: parsed.data, issues, at };
 }
 
 /** Offset of the node at `path` (or of its key), or of the deepest ancestor that exists. */
