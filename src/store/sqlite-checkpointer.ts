@@ -24,6 +24,7 @@ export class WalCheckpointer {
   #again = false;
   #failed = false;
   #exited: Promise<void> | undefined;
+  #idle: Array<() => void> = [];
 
   constructor(sqlite: DatabaseSync, file: string) {
     this.#sqlite = sqlite;
@@ -42,6 +43,12 @@ export class WalCheckpointer {
     this.#request();
   }
 
+  /** Resolves once no checkpoint is running or asked for (at once when none is). */
+  idle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
   /** Stops the worker (its connection closed) so the writer's connection is the last one and checkpoints on close. */
   async close(): Promise<void> {
     const worker = this.#worker;
@@ -50,6 +57,10 @@ export class WalCheckpointer {
     worker.ref(); // awaited now
     worker.postMessage("close");
     await this.#exited;
+  }
+
+  #settle(): void {
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   #request(): void {
@@ -69,12 +80,16 @@ export class WalCheckpointer {
       if (this.#again && this.#worker) {
         this.#again = false;
         this.#request();
+        return;
       }
+      this.#settle();
     });
     worker.on("error", () => {
       // Back to SQLite's own checkpoints on the writing thread.
       this.#failed = true;
       this.#worker = undefined;
+      this.#running = false;
+      this.#settle();
       if (this.#sqlite.isOpen) this.#sqlite.exec("PRAGMA wal_autocheckpoint = 1000");
     });
     this.#exited = new Promise((resolve) => worker.once("exit", () => resolve()));
