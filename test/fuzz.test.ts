@@ -34,7 +34,7 @@ const playbookText = fc.oneof(
       for (const [at, text] of edits) lines[at % lines.length] = text;
       return repeat ? [...lines, ...lines].join("\n") : lines.join("\n");
     }),
-  fc.anything({ maxDepth: 4 }).map((value) => stringify(value)),
+  fc.anything({ maxDepth: 4 }).map((value) => stringify(value) ?? ""),
   fc
     .record({
       name: fc.oneof(fc.string(), fc.constant("p")),

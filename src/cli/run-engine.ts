@@ -1,15 +1,13 @@
 import type { Command } from "commander";
+import { Runtime } from "../app/runtime.ts";
 import { type ConnectorRegistry, defaultRegistry } from "../connectors/registry.ts";
-import { ClientPool, type Logger } from "../connectors/sdk/index.ts";
+import type { ClientPool, Logger } from "../connectors/sdk/index.ts";
 import { bindConnections } from "../engine/bind-connections.ts";
-import { Engine, type RunEvent, type RunOutcome } from "../engine/executor.ts";
+import type { Engine, RunEvent, RunOutcome } from "../engine/executor.ts";
 import { type LoadedPlaybook, PlaybookError } from "../engine/load.ts";
-import { ConnectorCaller } from "../engine/operation-caller.ts";
-import { createScriptRunner } from "../engine/sandbox/index.ts";
-import { ConnectionStore } from "../store/connections.ts";
-import { type Database, openDatabase } from "../store/database.ts";
-import { SqlRunStore } from "../store/runs.ts";
-import { openSecretBox } from "../store/secrets.ts";
+import type { ConnectionStore } from "../store/connections.ts";
+import type { Database } from "../store/database.ts";
+import type { SqlRunStore } from "../store/runs.ts";
 import { dataDirOf } from "./connection-store.ts";
 import { registryOf } from "./connector-registry.ts";
 import { EXIT, ExitCode, UsageError } from "./failure.ts";
@@ -26,41 +24,35 @@ export interface EngineSession {
   database: Database;
 }
 
-/** Opens the store in `dataDir`, builds an engine over it, runs `fn`, and closes everything. */
+/**
+ * Opens the data dir through the service's own composition root (`Runtime`), runs `fn` with its
+ * parts, and closes everything. A command executes runs in its own process (no Worker, no parked
+ * waits): `rampart run` sleeps through a `wait` as a one-shot command should.
+ */
 export async function withEngine<T>(
   dataDir: string,
   options: { onEvent?: (event: RunEvent) => void; logger?: Logger; registry?: ConnectorRegistry },
   fn: (session: EngineSession) => Promise<T>,
 ): Promise<T> {
-  const database = await openDatabase({ dataDir });
-  const registry = options.registry ?? defaultRegistry();
-  const connections = new ConnectionStore({
-    database,
-    connectors: registry,
-    secrets: openSecretBox({ dataDir }),
-  });
-  const clients = new ClientPool({
-    catalog: registry,
-    connection: (name) => connections.get(name),
-    client: { logger: options.logger },
-  });
-  const caller = new ConnectorCaller(clients);
-  const scripts = createScriptRunner();
-  const runs = new SqlRunStore(database);
-  const engine = new Engine({
-    store: runs,
-    catalog: registry,
-    caller,
-    scripts,
+  const runtime = await Runtime.open({
+    dataDir,
+    registry: options.registry ?? defaultRegistry(),
     logger: options.logger,
-    onEvent: options.onEvent,
+    parkWaitsOverMs: Number.POSITIVE_INFINITY,
   });
+  const unsubscribe = options.onEvent ? runtime.events.subscribe(options.onEvent) : () => {};
   try {
-    return await fn({ engine, runs, connections, registry, clients, database });
+    return await fn({
+      engine: runtime.engine,
+      runs: runtime.runs,
+      connections: runtime.connections,
+      registry: runtime.registry,
+      clients: runtime.clients,
+      database: runtime.database,
+    });
   } finally {
-    await scripts.close();
-    await clients.close();
-    await database.close();
+    unsubscribe();
+    await runtime.stop(0);
   }
 }
 
