@@ -92,7 +92,15 @@ async function applyFault(
 ): Promise<void> {
   switch (fault.kind) {
     case "latency":
-      await new Promise((resolve) => setTimeout(resolve, Number(fault.ms) || 0));
+      await new Promise<void>((resolve) => {
+        // Never what keeps a process alive, and over as soon as the client is gone.
+        const timer = setTimeout(resolve, Number(fault.ms) || 0);
+        timer.unref();
+        reply.raw.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       return;
     case "rate-limit": {
       const seconds = Number(fault.retryAfterS ?? 1);
