@@ -151,4 +151,52 @@ describe("the Worker executes every run the service starts", () => {
     // The wait continued with its first attempt and its recorded deadline; nothing ran twice.
     assert.deepEqual(await stepAttempts(dataDir, runId), ["nap#1:succeeded", "after#1:succeeded"]);
   });
+
+  test("an approval decided by another process wakes its parked run; an undecided one wakes at its deadline", async () => {
+    const dataDir = join(root, "approvals");
+    const path = join(root, "ask.yaml");
+    writeFileSync(
+      path,
+      `name: ask
+start: ask
+steps:
+  ask:
+    type: approval
+    timeout: 1500ms
+    on_success: yes
+    on_failure: no
+  yes:
+    type: end
+    status: success
+    message: approved
+  no:
+    type: end
+    status: failure
+    message: "=steps.ask.error.type"
+`,
+    );
+    const runtime = await open(dataDir);
+    try {
+      const decided = await runtime.startRun(path);
+      const lapsed = await runtime.startRun(path);
+      assert.equal(await until(runtime, decided, ["waiting"]), "waiting");
+      assert.equal(await until(runtime, lapsed, ["waiting"]), "waiting");
+      // The CLI's `runs approve` in another process: only the store hears of it.
+      const other = await openDatabase({ dataDir });
+      try {
+        await new SqlRunStore(other).decideApproval(decided, {
+          approved: true,
+          by: "alice",
+          at: new Date().toISOString(),
+        });
+      } finally {
+        await other.close();
+      }
+      assert.equal(await until(runtime, decided, ["succeeded", "failed"]), "succeeded");
+      assert.equal(await until(runtime, lapsed, ["succeeded", "failed"]), "failed");
+      assert.equal((await runtime.runs.getRun(lapsed))?.message, "ApprovalTimeout");
+    } finally {
+      await runtime.stop();
+    }
+  });
 });

@@ -246,23 +246,13 @@ export class Engine {
   }
 
   /** The unfinished runs a worker should execute now (not the ones this engine executes already). */
-  async dueRuns(): Promise<DueRuns> {
-    const now = this.#clock.now();
-    const runIds: string[] = [];
-    let nextAt: number | null = null;
-    for (const run of await this.#store.unfinishedRuns()) {
-      if (this.#active.has(run.id)) continue;
-      if (run.status === "queued" || this.#orphaned(run, iso(now))) {
-        runIds.push(run.id);
-        continue;
-      }
-      if (run.status !== "waiting") continue;
-      const at = await this.#wakeAt(run.id);
-      if (at === null) continue;
-      if (at <= now) runIds.push(run.id);
-      else nextAt = nextAt === null ? at : Math.min(nextAt, at);
-    }
-    return { runIds, nextAt };
+  async dueRuns(limit = 500): Promise<DueRuns> {
+    const now = iso(this.#clock.now());
+    const found = await this.#store.wakeable(now, limit);
+    const runIds = found.due.filter((id) => !this.#active.has(id));
+    for (const run of found.running)
+      if (!this.#active.has(run.id) && this.#orphaned(run, now)) runIds.push(run.id);
+    return { runIds, nextAt: found.nextAt === null ? null : Date.parse(found.nextAt) };
   }
 
   /** The ids of the runs this engine is executing now. */
@@ -312,26 +302,6 @@ export class Engine {
       alert: run.alert,
       rerunOf: run.id,
     });
-  }
-
-  /** When a waiting run should continue (epoch ms; now or earlier when it is due), null if never by itself. */
-  async #wakeAt(runId: string): Promise<number | null> {
-    const latest = new Map<string, StepRecord>();
-    for (const s of await this.#store.steps(runId)) latest.set(s.key, s);
-    let at: number | null = null;
-    const earliest = (t: number) => {
-      at = at === null ? t : Math.min(at, t);
-    };
-    for (const s of latest.values()) {
-      if (s.type === "approval") {
-        // Decided: due now. Undecided: due at its deadline, to time out.
-        if (s.status !== "waiting") return 0;
-        earliest(Date.parse((s.input as { deadline?: string }).deadline ?? "") || 0);
-      } else if (s.type === "wait" && s.status === "running") {
-        earliest(Date.parse((s.input as { until?: string }).until ?? "") || 0);
-      }
-    }
-    return at;
   }
 
   #checkInputs(playbook: LoadedPlaybook, inputs: unknown): unknown {
@@ -450,7 +420,8 @@ export class Engine {
   async #finish(run: RunRecord, ctx: Ctx, result: SeqResult): Promise<RunOutcome> {
     const now = iso(this.#clock.now());
     if (result.kind === "suspended") {
-      await this.#store.finishRun(run.id, this.owner, { status: "waiting", finishedAt: null });
+      const wakeAt = result.waiting.map((w) => w.deadline).sort()[0] ?? null;
+      await this.#store.finishRun(run.id, this.owner, { status: "waiting", wakeAt, finishedAt: null });
       this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "waiting" });
       return {
         runId: run.id,

@@ -129,6 +129,8 @@ export interface StepFinish {
 
 export interface RunFinish {
   status: RunStatus;
+  /** For `waiting`: when to look at the run again (its earliest deadline). */
+  wakeAt?: string | null;
   outputs?: unknown;
   error?: StepErrorData | null;
   message?: string | null;
@@ -175,4 +177,13 @@ export interface RunStore {
   cancelRun(id: string, at: string): Promise<RunRecord>;
   /** Runs that are unfinished: `queued`, `running` (maybe orphaned) or `waiting`. */
   unfinishedRuns(): Promise<RunRecord[]>;
+  /**
+   * What a worker may take at `now`: queued runs and waiting runs whose wake time has come (oldest
+   * first), the running ones (for the caller to tell orphans by their owner and lease), and the
+   * next wake time still ahead.
+   */
+  wakeable(
+    now: string,
+    limit: number,
+  ): Promise<{ due: string[]; running: RunRecord[]; nextAt: string | null }>;
 }

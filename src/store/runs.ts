@@ -60,6 +60,7 @@ export class SqlRunStore implements RunStore {
       cause: json(run.cause),
       owner: run.owner,
       lease_until: run.leaseUntil,
+      wake_at: null,
       created_at: run.createdAt,
       updated_at: run.createdAt,
       finished_at: null,
@@ -189,6 +190,7 @@ export class SqlRunStore implements RunStore {
         message: finish.message ?? null,
         finished_at: finish.finishedAt,
         updated_at: finish.finishedAt ?? new Date().toISOString(),
+        wake_at: finish.status === "waiting" ? (finish.wakeAt ?? null) : null,
         owner: null,
         lease_until: null,
       })
@@ -294,7 +296,12 @@ export class SqlRunStore implements RunStore {
         .where("step_key", "=", row.step_key)
         .where("attempt", "=", row.attempt)
         .execute();
-      await trx.updateTable("runs").set({ updated_at: decision.at }).where("id", "=", runId).execute();
+      // Due at once: the next worker to look continues the run.
+      await trx
+        .updateTable("runs")
+        .set({ updated_at: decision.at, wake_at: decision.at })
+        .where("id", "=", runId)
+        .execute();
       return toStep({
         ...row,
         status,
@@ -324,6 +331,36 @@ export class SqlRunStore implements RunStore {
       await trx.updateTable("runs").set(changes).where("id", "=", id).execute();
       return toRun({ ...row, ...changes });
     });
+  }
+
+  async wakeable(
+    now: string,
+    limit: number,
+  ): Promise<{ due: string[]; running: RunRecord[]; nextAt: string | null }> {
+    const due = await this.#db
+      .selectFrom("runs")
+      .select("id")
+      .where((eb) =>
+        eb.or([
+          eb("status", "=", "queued"),
+          eb.and([eb("status", "=", "waiting"), eb("wake_at", "<=", now)]),
+        ]),
+      )
+      .orderBy("created_at")
+      .limit(limit)
+      .execute();
+    const running = await this.#db.selectFrom("runs").selectAll().where("status", "=", "running").execute();
+    const next = await this.#db
+      .selectFrom("runs")
+      .select((eb) => eb.fn.min("wake_at").as("at"))
+      .where("status", "=", "waiting")
+      .where("wake_at", ">", now)
+      .executeTakeFirst();
+    return {
+      due: due.map((r) => r.id),
+      running: running.map(toRun),
+      nextAt: (next?.at as string | null) ?? null,
+    };
   }
 
   async unfinishedRuns(): Promise<RunRecord[]> {

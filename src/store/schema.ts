@@ -35,6 +35,8 @@ export interface RunsTable {
   cause: string | null;
   owner: string | null;
   lease_until: string | null;
+  /** A `waiting` run's next look: its earliest deadline, or the time a decision was recorded. */
+  wake_at: string | null;
   created_at: string;
   updated_at: string;
   finished_at: string | null;

@@ -8,6 +8,7 @@ import * as triggers from "./0009_triggers.ts";
 import * as access from "./0010_access.ts";
 import * as sourcePause from "./0011_source_pause.ts";
 import * as triggerErrors from "./0012_trigger_errors.ts";
+import * as runWake from "./0013_run_wake.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   "0010_access": access,
   "0011_source_pause": sourcePause,
   "0012_trigger_errors": triggerErrors,
+  "0013_run_wake": runWake,
 };
