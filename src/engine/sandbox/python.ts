@@ -1,12 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { PoolHooks } from "./pool.ts";
-import type { ScriptLimits, WorkerReply } from "./types.ts";
+import { LIMIT_RANGES, type ScriptLimits, type WorkerReply } from "./types.ts";
 import { SandboxWorker } from "./worker.ts";
 
 const WORKER_SCRIPT = fileURLToPath(new URL("./python_worker.py", import.meta.url));
 /** Ceiling of the fork server's own address space; each child lowers it to its run's memoryMb. */
-export const PYTHON_MAX_MEMORY_MB = 16_384;
+export const PYTHON_MAX_MEMORY_MB = LIMIT_RANGES.memoryMb.max;
 /** Frames larger than this mean the worker misbehaves; it is killed. */
 const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 const STDERR_TAIL = 4096;
@@ -14,8 +14,10 @@ const STDERR_TAIL = 4096;
 export interface PythonWorkerOptions {
   /** Absolute path of python3. */
   python: string;
-  /** An empty directory to run in. */
+  /** An empty directory to run in; the worker makes it its root. */
   cwd: string;
+  /** The unprivileged user and group the worker becomes when Rampart runs as root. */
+  user: { uid: number; gid: number };
 }
 
 /**
@@ -45,7 +47,9 @@ export class PythonWorker extends SandboxWorker {
 
   constructor(options: PythonWorkerOptions, hooks: PoolHooks<SandboxWorker>) {
     super(hooks);
-    this.#child = spawn(options.python, ["-I", "-S", "-B", WORKER_SCRIPT, String(PYTHON_MAX_MEMORY_MB)], {
+    const { uid, gid } = options.user;
+    const args = [WORKER_SCRIPT, String(PYTHON_MAX_MEMORY_MB), String(uid), String(gid)];
+    this.#child = spawn(options.python, ["-I", "-S", "-B", ...args], {
       cwd: options.cwd,
       env: {},
       stdio: ["pipe", "pipe", "pipe"],

@@ -1,14 +1,16 @@
 """Rampart Python script-step worker: a fork server.
 
-Started by the parent (python.ts) as `python3 -I -S -B python_worker.py <maxMemoryMb>` with an
-empty environment and an empty working directory. At start it preloads the modules scripts may
-import, drops every capability, sets no_new_privs and installs a seccomp filter that denies
+Started by the parent (python.ts) as `python3 -I -S -B python_worker.py <maxMemoryMb> <uid> <gid>`
+with an empty environment and an empty working directory. At start it preloads the modules scripts
+may import, makes that directory its root (chroot) and, when started as root, becomes <uid>:<gid>;
+then it drops every capability, sets no_new_privs and installs a seccomp filter that denies
 opening files, sockets, exec and the other ways out of the process. Then, for each run, it hands
 the request to a child forked *ahead of time* (so the fork is off the critical path): the child
 sets its own memory and CPU limits, installs a second seccomp filter (no fork, no signals to
 others, no rlimit changes), an audit hook and a restricted set of builtins, runs the script once
-and exits. A script therefore never sees another run's state, and the server enforces the
-wall-clock timeout by killing the child, not itself.
+and exits. The server wipes each run's payload and response before it forks the next child, so
+a script never sees another run's state, and the server enforces the wall-clock timeout by killing
+the child, not itself.
 
 Framing on fds 0/1 (moved to private fds at start): 4-byte big-endian length, then UTF-8 JSON.
   parent -> server: {"op":"run","limits":{..}} followed by {"code":..,"input":..} | {"op":"cancel"}
@@ -182,6 +184,44 @@ def drop_capabilities():
         raise OSError(err, "capset: " + os.strerror(err))
 
 
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+
+
+def enter_jail(uid, gid):
+    """Makes the (empty) working directory this process's root, so no host path exists for it,
+    not even for stat(); as root it then becomes uid/gid, which also clears every capability.
+
+    Not root: a user namespace grants the chroot where the kernel allows unprivileged ones;
+    where it does not, the server runs unjailed (seccomp still forbids opening files) and
+    says so on stderr.
+    """
+    root = os.getcwd()
+    if os.getuid() == 0:
+        os.chroot(root)
+        os.chdir("/")
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() == 0 or os.geteuid() == 0:
+            raise OSError("the script sandbox could not leave uid 0")
+        return
+    outer_uid, outer_gid = os.getuid(), os.getgid()
+    if LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
+        sys.stderr.write("rampart python sandbox: no user namespace (%s); host paths stay visible "
+                         "to stat()\n" % os.strerror(ctypes.get_errno()))
+        return
+    for name, text in (("setgroups", "deny"), ("uid_map", "%d %d 1" % (outer_uid, outer_uid)),
+                       ("gid_map", "%d %d 1" % (outer_gid, outer_gid))):
+        fd = os.open("/proc/self/" + name, os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+    os.chroot(root)
+    os.chdir("/")
+
+
 # --- framing -------------------------------------------------------------------------------------
 
 def read_exact(fd, n):
@@ -211,7 +251,33 @@ def write_all(fd, data):
 
 
 def write_frame(fd, payload):
-    write_all(fd, struct.pack(">I", len(payload)) + payload)
+    write_all(fd, struct.pack(">I", len(payload)))
+    write_all(fd, payload)
+
+
+# A run's payload and response pass through the server in bytearrays it wipes once the run is
+# answered: the next child is forked from this process, so nothing of a run may stay in its memory,
+# reachable or freed.
+
+def wipe(buffer):
+    buffer[:] = bytes(len(buffer))
+
+
+def read_secret_frame(fd):
+    """Reads one frame into a bytearray the caller wipes; None at end of input."""
+    head = read_exact(fd, 4)
+    if head is None:
+        return None
+    (length,) = struct.unpack(">I", head)
+    buffer = bytearray(length)
+    got = 0
+    while got < length:
+        n = os.readv(fd, [memoryview(buffer)[got:]])
+        if not n:
+            wipe(buffer)
+            return None
+        got += n
+    return buffer
 
 
 # --- the child: one script run ---------------------------------------------------------------------
@@ -269,10 +335,36 @@ def make_builtins():
     return safe
 
 
-def audit_hook(event, args):
-    if event.startswith(DENIED_EVENTS):
-        target = " %r" % (args[0],) if args and isinstance(args[0], (str, bytes, int)) else ""
-        raise SandboxViolation("%s%s is not allowed in a script step" % (event, target))
+# The audit hook is compiled apart from this module, with no globals and no builtins: everything it
+# uses is bound in its closure, so a script that reaches this module's globals through its frames
+# (and rebinds DENIED_EVENTS, SandboxViolation or builtins) changes nothing. Once installed, the
+# interpreter's hook list holds the only reference to it. It calls no code a script could define:
+# only C functions on exact str/bytes/int values, and it raises a built-in exception type.
+_HOOK_SOURCE = """
+def make_hook(denied, kind, text, plain_types, describe, startswith, violation, eperm):
+    def hook(event, args):
+        if kind(event) is not text:
+            raise violation(eperm, "an audit event that is not a str is not allowed in a script step")
+        if startswith(event, denied):
+            target = ""
+            if args:
+                first = args[0]
+                first_type = kind(first)
+                if first_type is plain_types[0] or first_type is plain_types[1] or first_type is plain_types[2]:
+                    target = " " + describe(first)
+            raise violation(eperm, event + target + " is not allowed in a script step")
+    return hook
+"""
+
+
+def install_audit_hook():
+    """Installs the deny-list audit hook; a script can neither rebind its list nor switch it off."""
+    namespace = {"__builtins__": {}}
+    exec(compile(_HOOK_SOURCE, "<audit hook>", "exec"), namespace)
+    hook = namespace.pop("make_hook")(tuple(DENIED_EVENTS), type, str, (str, bytes, int), repr,
+                                      str.startswith, PermissionError, 1)
+    namespace.clear()
+    sys.addaudithook(hook)
 
 
 def script_traceback(error):
@@ -383,7 +475,7 @@ def child_main(ctx, request_fd, result_fd, vm_bytes):
         cpu = int(limits["timeoutMs"] / 1000) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         install_seccomp(ctx["child_filter"])
-        sys.addaudithook(audit_hook)
+        install_audit_hook()
         state = {"logs": [], "bytes": 0, "max": int(limits["maxOutputBytes"]), "over": False}
         response = execute(request, state)
         write_all(result_fd, response.encode("utf-8", "surrogatepass"))
@@ -441,16 +533,18 @@ def reap(child):
     return status
 
 
-def supervise(ctx, child, header, raw, limits):
-    """Hands the run's `header` and `raw` payload to the child and returns the response bytes,
-    enforcing time, size and cancel.
+def supervise(ctx, child, header, raw, limits, box):
+    """Hands the run's `header` and `raw` payload to the child and reads its answer into box[0]
+    (a bytearray, replaced by a larger one, the old one wiped, when it fills up), enforcing time,
+    size and cancel. Returns the number of bytes read, or the bytes of a failure the server
+    reports itself.
 
     The child closes its end of the result pipe as soon as it has written, so the answer goes
     back at end-of-file without waiting for the child's exit; reap() then makes sure it is gone.
     """
     try:
         write_frame(child["request"], header)
-        write_frame(child["request"], raw)
+        write_frame(child["request"], memoryview(raw))
     except BrokenPipeError:
         reap(child)
         return failure_bytes("exception", "the script process died before it started")
@@ -459,7 +553,7 @@ def supervise(ctx, child, header, raw, limits):
     poller = select.poll()
     poller.register(child["result"], select.POLLIN)
     poller.register(ctx["in"], select.POLLIN)
-    chunks, size, outcome = [], 0, None
+    size, outcome = 0, None
     while outcome is None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -467,11 +561,15 @@ def supervise(ctx, child, header, raw, limits):
             break
         for fd, _ in poller.poll(remaining * 1000):
             if fd == child["result"]:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
+                if size == len(box[0]):
+                    bigger = bytearray(size * 2)
+                    bigger[:size] = box[0]
+                    wipe(box[0])
+                    box[0] = bigger
+                n = os.readv(fd, [memoryview(box[0])[size:]])
+                if not n:
                     outcome = "done"
-                chunks.append(chunk)
-                size += len(chunk)
+                size += n
                 if size > cap:
                     outcome = "output-too-large"
             else:
@@ -482,7 +580,7 @@ def supervise(ctx, child, header, raw, limits):
                 if json.loads(frame).get("op") == "cancel":
                     outcome = "aborted"
     if outcome == "done" and size:
-        return b"".join(chunks)
+        return size
     status = reap(child)
     if outcome == "timeout":
         return failure_bytes("timeout", "script timed out after %d ms" % limits["timeoutMs"])
@@ -507,6 +605,7 @@ def set_limit(which, value):
 
 def main():
     max_memory_mb = int(sys.argv[1])
+    uid, gid = int(sys.argv[2]), int(sys.argv[3])
     # The parent passes an empty environment; this also drops what the interpreter itself adds
     # (LC_CTYPE from locale coercion, or a version manager's variables).
     os.environ.clear()
@@ -523,6 +622,8 @@ def main():
            "devnull": os.open(os.devnull, os.O_RDWR), "statm": os.open("/proc/self/statm", os.O_RDONLY)}
     os.dup2(ctx["devnull"], 0)
     os.dup2(ctx["devnull"], 1)
+    enter_jail(uid, gid)
+    # After enter_jail: a change of credentials clears the parent-death signal.
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     vm = vm_size_bytes(ctx["statm"])
     hard = vm + (max_memory_mb + 64) * 1024 * 1024
@@ -536,23 +637,38 @@ def main():
     install_seccomp(compile_filter(machine, SERVER_DENY.values()))
     spare = prefork(ctx)
     write_frame(ctx["out"], b'{"ready":true}')
+    while serve_one(ctx, spare):
+        reap(spare)
+        # serve_one's frame, which held the run, is gone and its buffers are wiped: the next
+        # child is forked from a server that holds nothing of any run.
+        spare = prefork(ctx)
+        write_frame(ctx["out"], b'{"ready":true}')
+    reap(spare)
+
+
+def serve_one(ctx, child):
+    """Waits for the next run and answers it through `child`; False at end of input."""
     while True:
         header = read_frame(ctx["in"])
         if header is None:
-            reap(spare)
-            return
+            return False
         request = json.loads(header)
-        if request.get("op") != "run":
-            continue
-        raw = read_frame(ctx["in"])
-        if raw is None:
-            reap(spare)
-            return
-        response = supervise(ctx, spare, header, raw, request["limits"])
-        write_frame(ctx["out"], response)
-        reap(spare)
-        spare = prefork(ctx)
-        write_frame(ctx["out"], b'{"ready":true}')
+        if request.get("op") == "run":
+            break
+    raw = read_secret_frame(ctx["in"])
+    if raw is None:
+        return False
+    box = [bytearray(1 << 16)]
+    try:
+        answer = supervise(ctx, child, header, raw, request["limits"], box)
+        if isinstance(answer, int):
+            write_frame(ctx["out"], memoryview(box[0])[:answer])
+        else:
+            write_frame(ctx["out"], answer)
+    finally:
+        wipe(raw)
+        wipe(box[0])
+    return True
 
 
 if __name__ == "__main__":
