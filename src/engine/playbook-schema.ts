@@ -1,5 +1,6 @@
 import { type Static, type TProperties, Type } from "@sinclair/typebox";
 import { DURATION_PATTERN } from "./duration.ts";
+import { LIMIT_RANGES } from "./sandbox/types.ts";
 
 // One source of truth: this JSON Schema validates playbook files, and the TypeScript types below come from it.
 
@@ -64,8 +65,15 @@ export const ScriptStepSchema = step("script", {
   limits: Type.Optional(
     Type.Object(
       {
-        memory_mb: Type.Optional(Type.Integer({ minimum: 1 })),
-        output_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
+        memory_mb: Type.Optional(
+          Type.Integer({ minimum: LIMIT_RANGES.memoryMb.min, maximum: LIMIT_RANGES.memoryMb.max }),
+        ),
+        output_bytes: Type.Optional(
+          Type.Integer({
+            minimum: LIMIT_RANGES.maxOutputBytes.min,
+            maximum: LIMIT_RANGES.maxOutputBytes.max,
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

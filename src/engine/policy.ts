@@ -1,6 +1,7 @@
 import { parseDuration } from "./duration.ts";
-import type { Segment } from "./load.ts";
+import { dotted, type Segment } from "./load.ts";
 import type { Step } from "./playbook-schema.ts";
+import { LIMIT_RANGES } from "./sandbox/types.ts";
 
 /** A step's policy in milliseconds, compiled once when its playbook loads; nothing is parsed per attempt. */
 export interface StepPolicy {
@@ -15,6 +16,12 @@ export interface StepPolicy {
 }
 
 export const DEFAULT_BACKOFF = { initialMs: 1_000, maxMs: 30_000 };
+/** The longest delay a Node timer can hold (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function formatMs(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms}ms`;
+}
 
 /** The longest a `wait` or an approval may last: past it a deadline is no longer a date a store keeps. */
 export const MAX_WAIT_MS = 366 * 86_400_000;
@@ -55,6 +62,13 @@ export function compilePolicies(
       if (step.timeout) policy.durationMs = parseDuration(step.timeout, "timeout");
     } else if ("timeout" in step && step.timeout) {
       policy.timeoutMs = parseDuration(step.timeout, "timeout");
+      const max = step.type === "script" ? LIMIT_RANGES.timeoutMs.max : MAX_TIMER_MS;
+      if (policy.timeoutMs < 1 || policy.timeoutMs > max) {
+        at(
+          [...where, "timeout"],
+          `${dotted([...where, "timeout"])} must be between 1ms and ${formatMs(max)}${step.type === "script" ? " for a script step" : ""} (got ${step.timeout})`,
+        );
+      }
     }
     if (step.type === "wait") policy.durationMs = parseDuration(step.duration, "duration");
     const over = (path: string[], ms: number | undefined, max: number, limit: string) => {

@@ -31,9 +31,23 @@ export interface ScriptRunner {
 export interface ScriptRunnerOptions {
   poolSize?: { python?: number; javascript?: number };
   defaults?: Partial<ScriptLimits>;
+  /**
+   * Megabytes all running scripts may hold together (default: RAMPART_SCRIPT_MEMORY_MB, else 2048
+   * or half the machine's memory, whichever is less); a run waits until its memoryMb fits.
+   */
+  memoryBudgetMb?: number;
+  /** Who Python workers run as when Rampart runs as root (default 65534:65534, nobody). */
+  sandboxUser?: { uid: number; gid: number };
 }
 
 export const DEFAULT_LIMITS: ScriptLimits = { timeoutMs: 5_000, memoryMb: 128, maxOutputBytes: 1_048_576 };
+
+/** The range each limit must fall in, inclusive; playbooks are checked against it when they load. */
+export const LIMIT_RANGES = {
+  timeoutMs: { min: 1, max: 15 * 60_000 },
+  memoryMb: { min: 16, max: 4096 },
+  maxOutputBytes: { min: 16, max: 256 * 1024 * 1024 },
+} as const satisfies Record<keyof ScriptLimits, { min: number; max: number }>;
 
 /** What a worker (Python server or QuickJS thread) answers for one run, before it becomes a result or a ScriptError. */
 export type WorkerReply =
