@@ -55,6 +55,20 @@ function fromFastify(error: FastifyError): unknown {
   return error;
 }
 
+/**
+ * What Fastify's router refuses before any route runs (a malformed URL, a path parameter over
+ * `maxParamLength`), answered with the same error body as everything else.
+ */
+export function frameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const refused =
+    error.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? new ValidationError("a path parameter is longer than 100 characters", { field: "path" })
+      : error.code === "FST_ERR_BAD_URL"
+        ? new ValidationError("the URL is not valid (a bad percent-encoding?)", { field: "path" })
+        : new ValidationError(`the request was refused: ${error.message}`, { field: "request" });
+  void reply.code(400).send({ error: errorBody(refused) });
+}
+
 /** Maps every error to its status and body; an unexpected one is logged and answered without its details. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

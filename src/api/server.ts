@@ -16,7 +16,7 @@ import { DEFAULT_SESSION_LIMITS, type SessionLimits, SessionStore } from "../sto
 import { UserStore } from "../store/users.ts";
 import { installAudit } from "./audit-hook.ts";
 import { installAuth } from "./auth.ts";
-import { installErrorHandling } from "./errors.ts";
+import { frameworkError, installErrorHandling } from "./errors.ts";
 import { createMetrics, installHttpMetrics } from "./metrics.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { connectorRoutes } from "./routes/connectors.ts";
@@ -67,6 +67,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: "array", allErrors: false } },
     return503OnClosing: true,
+    frameworkErrors: frameworkError,
   }) as unknown as FastifyInstance;
 
   // A route that names no role would be open by accident: refuse to start instead.

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ValidationError } from "../../connectors/sdk/index.ts";
+import { classify, errorBody } from "../../core/errors.ts";
 import { parseDuration } from "../../engine/duration.ts";
 import { derivedRunId } from "../../engine/run-id.ts";
 import type { RunCause, RunStatus, StepErrorData } from "../../engine/run-store.ts";
@@ -197,31 +198,20 @@ function idempotencyKeyOf(value: string | string[] | undefined): string | undefi
   return key;
 }
 
-// Until the API's one error table lands, the statuses this route gives, in the API's error shape.
-const STATUS: Record<string, number> = {
-  ValidationError: 400,
-  NotFoundError: 404,
-  ConflictError: 409,
-  AuthError: 401,
-};
-
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof HookError) {
     return reply.code(error.status).send({
       error: { type: error.type, message: error.message, ...(error.field ? { field: error.field } : {}) },
     });
   }
-  const e = error as { type?: string; message?: string; field?: string; statusCode?: number };
-  if (e.type === "ValidationError" || e.type === "NotFoundError" || e.type === "ConflictError") {
-    return reply
-      .code(STATUS[e.type]!)
-      .send({ error: { type: e.type, message: e.message, ...(e.field ? { field: e.field } : {}) } });
-  }
+  const e = error as { message?: string; statusCode?: number };
+  const row = classify(error);
+  if (row.kind !== "unexpected") return reply.code(row.httpStatus).send({ error: errorBody(error) });
   // Fastify's own refusals (an unsupported media type, a body over the limit) keep their 4xx status.
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500)
     return reply
       .code(e.statusCode)
-      .send({ error: { type: "ValidationError", message: e.message ?? "bad request" } });
+      .send({ error: { type: "ValidationError", message: e.message ?? "bad request", field: "body" } });
   reply.log.error({ err: error }, "webhook delivery failed");
   return reply.code(500).send({ error: { type: "Error", message: "the delivery could not be handled" } });
 }

@@ -261,7 +261,7 @@ function collapse(mismatches: OutputMismatch[]): OutputMismatch[] {
 
 function toValidationError(errors: ErrorObject[], what: string): ValidationError {
   const error = errors[0];
-  if (!error) return new ValidationError(`${what} is invalid`);
+  if (!error) return new ValidationError(`${what} is invalid`, { field: what });
   let field = error.instancePath.replace(/^\//, "").replaceAll("/", ".");
   const params = error.params as Record<string, unknown>;
   if (error.keyword === "required") field = join(field, String(params.missingProperty));
@@ -269,7 +269,7 @@ function toValidationError(errors: ErrorObject[], what: string): ValidationError
   const where = field ? `${what}.${field}` : what;
   const message = describe(error);
   return new ValidationError(`${where} ${message}`, {
-    field: field || undefined,
+    field: field || what,
     details: { keyword: error.keyword },
   });
 }
