@@ -64,6 +64,7 @@ export class Attempts {
     }
     const idempotencyKey = rows[0]?.idempotencyKey ?? idempotencyKeyOf(ctx.run.id, key);
     let resumeRow: StepRecord | undefined;
+    let interrupted: StepRecord | undefined;
     let crashed: StepFailure | undefined;
     if (previous && (previous.status === "running" || previous.status === "waiting")) {
       if (kind.continues) {
@@ -81,6 +82,8 @@ export class Attempts {
           message: "the process stopped during this attempt",
           retryable: true,
         };
+        // The next attempt sees it: a call that may have acted looks before it sends again.
+        interrupted = previous;
         const crashes = rows.filter(
           (r) => r.status === "interrupted" && r.error?.type === "Interrupted",
         ).length;
@@ -136,6 +139,7 @@ export class Attempts {
           policy,
           row,
           idempotencyKey,
+          interrupted,
           signal: ctx.run.signal,
         });
       } catch (error) {
@@ -201,6 +205,7 @@ export class Attempts {
       }
       attempt = current.attempt + 1;
       resumeRow = undefined;
+      interrupted = undefined;
     }
   }
 }

@@ -13,6 +13,20 @@ export class StepFailure extends Error {
   }
 }
 
+/**
+ * A call a crash interrupted after it may have reached the vendor, of an operation that is not
+ * idempotent and has no key to look for what it made: sending it again could act twice. Not
+ * retryable; `on_failure` routes it, and a step with `retry_interrupted: true` is sent again instead.
+ */
+export class InterruptedError extends StepFailure {
+  constructor(step: string, operation: string) {
+    super(
+      "InterruptedError",
+      `step ${step} was interrupted while calling ${operation}, which is not idempotent and has no key to find what the vendor may have made; it is not sent again (set retry_interrupted: true to send it anyway)`,
+    );
+  }
+}
+
 /** Thrown through the executor when the run was cancelled; never recorded as a step's own failure. */
 export class RunCancelled extends Error {
   constructor() {

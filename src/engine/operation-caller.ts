@@ -1,6 +1,7 @@
 import {
   type CallResult,
   type ClientPool,
+  isIdempotent,
   Redactor,
   redactSecretValues,
   ValidationError,
@@ -30,8 +31,21 @@ export interface OperationCaller {
   /** Checks a saved connection exists and is for `connector`; returns the redactor of its secrets. */
   open(connection: string, connector: string): Promise<Redactor>;
   call(request: OperationCall): Promise<CallResult>;
+  /**
+   * What may be done with a call whose earlier attempt a crash interrupted: send it again (the
+   * operation is idempotent, or its `find` saw nothing made), take what `find` found, or nothing is
+   * known (no key to look by). A caller without it has every call treated as unknown.
+   */
+  recover?(request: OperationCall): Promise<Recovery>;
   close(): Promise<void>;
 }
+
+/** The answer to "did the interrupted attempt of this call act?" */
+export type Recovery =
+  | { kind: "repeat"; reason: "idempotent" | "not-found" }
+  /** `status`: the vendor's answer to the look (a playbook branching on `status` sees a success). */
+  | { kind: "found"; output: unknown; status: number }
+  | { kind: "unknown" };
 
 /** The default boundary: each call goes to the connection's client in a shared ClientPool. */
 export class ConnectorCaller implements OperationCaller {
@@ -59,6 +73,24 @@ export class ConnectorCaller implements OperationCaller {
       throwOnHttpError: request.throwOnHttpError,
       idempotencyKey: request.idempotencyKey,
     });
+  }
+
+  async recover(request: OperationCall): Promise<Recovery> {
+    const client = await this.#clients.get(request.connection);
+    const op = client.connector.operation(request.operation);
+    if (!op) return { kind: "unknown" };
+    if (isIdempotent(op)) return { kind: "repeat", reason: "idempotent" };
+    if (!op.find) return { kind: "unknown" };
+    let status = 200;
+    const found = await op.find(request.input as never, {
+      call: async (operation, input) => {
+        const result = await client.call(operation, input, { signal: request.signal });
+        status = result.status;
+        return result;
+      },
+    });
+    if (found === undefined) return { kind: "repeat", reason: "not-found" };
+    return { kind: "found", output: found, status };
   }
 
   /** Nothing to release: the pool belongs to whoever made it, and outlives the caller. */

@@ -48,6 +48,8 @@ export const CallStepSchema = step("call", {
   operation: Type.String({ minLength: 1 }),
   input: Type.Optional(Mapping),
   fail_on_http_error: Type.Optional(Type.Boolean()),
+  /** Send the call again after a crash even when neither idempotent nor findable (it may act twice). */
+  retry_interrupted: Type.Optional(Type.Boolean()),
 });
 
 export const ConditionStepSchema = step("condition", {

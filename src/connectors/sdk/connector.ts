@@ -35,6 +35,26 @@ export interface OperationDef<I extends TSchema = TSchema, O extends TSchema = T
   success?: (status: number, input: Static<I>) => boolean;
   /** When it returns a spec, one call walks the pages itself and returns them combined (the http connector's `paginate` input). */
   collect?: (input: Static<I>) => CollectSpec | undefined;
+  /**
+   * Whether sending the same request twice has the effect of sending it once, so a call a crash
+   * interrupted may simply be sent again (default: GET, PUT and DELETE are, POST and PATCH are not).
+   */
+  idempotent?: boolean;
+  /**
+   * Looks for what an earlier attempt with this input made, by the vendor's natural key (a case by
+   * its SOC id, an IOC by value and type): the object as this operation's output, or undefined.
+   */
+  find?: (input: Static<I>, client: OperationInvoker) => Promise<unknown>;
+}
+
+/** What an operation's `find` may use: the other operations of the same connection. */
+export interface OperationInvoker {
+  call(operation: string, input: unknown): Promise<{ output: unknown }>;
+}
+
+/** Whether an operation may be sent again after an attempt whose outcome is unknown. */
+export function isIdempotent(op: Operation): boolean {
+  return op.idempotent ?? (op.method === "GET" || op.method === "PUT" || op.method === "DELETE");
 }
 
 /** How one call gathers every page of a paginating operation. */

@@ -34,6 +34,8 @@ const single = (
     method,
     path,
     body: "form",
+    // Acknowledging, unacknowledging or deleting an incident twice leaves it as once: safe to resend.
+    idempotent: true,
     input: Type.Object({ incident: IncidentKey }, { additionalProperties: false }),
     output: SingleAction,
   });
@@ -68,6 +70,7 @@ const bulk = (
     method,
     path,
     body: "form",
+    idempotent: true,
     input: Type.Object({ ...BulkFilters, ...extra }, { additionalProperties: false }),
     output: BulkAction,
     check: checkBulkFilters,

@@ -73,6 +73,8 @@ export interface AttemptCall<S extends Step> {
   policy: StepPolicy;
   row: StepRecord;
   idempotencyKey: string;
+  /** The attempt a crash cut short, when this attempt is the one that follows it. */
+  interrupted?: StepRecord;
   /** The run's signal, with the step's timeout when it has one. */
   signal: AbortSignal;
 }

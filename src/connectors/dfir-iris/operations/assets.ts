@@ -11,6 +11,7 @@ import {
   Text,
 } from "../schemas.ts";
 import { CsvData, ImportResult, importResult, irisOp } from "./define.ts";
+import { findAsset } from "./find.ts";
 
 const assetFields = {
   asset_domain: Type.Optional(Text("Domain the asset belongs to")),
@@ -60,6 +61,7 @@ export const assetOperations = [
   }),
   irisOp({
     name: "addAsset",
+    find: findAsset,
     title: "Create an asset",
     description:
       "Create an asset and link it to the case. IRIS does not refuse a second asset with the same name and type.",

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Case, CaseDetails, CaseRow, CustomAttributes, Id, NonEmpty, obj, Tags } from "../schemas.ts";
 import { atLeastOne, irisOp } from "./define.ts";
+import { findCase } from "./find.ts";
 
 const caseId = { case_id: Id("Case ID") };
 const updateFields = {
@@ -32,6 +33,7 @@ const updateFields = {
 export const caseOperations = [
   irisOp({
     name: "createCase",
+    find: findCase,
     title: "Create a new immediate case",
     description: "Open a case for a customer. The case number is prepended to its name.",
     method: "POST",
@@ -91,6 +93,8 @@ export const caseOperations = [
   }),
   irisOp({
     name: "globalSearch",
+    // A search sent as POST: it reads only.
+    idempotent: true,
     title: "Search across cases",
     description:
       "Search every case for IOCs by value (% is a wildcard; match the whole value), or notes and comments containing a text. Needs the search_across_cases permission.",

@@ -5,6 +5,7 @@ import {
   type HttpRequest,
   type HttpResponse,
   type Operation,
+  type OperationInvoker,
   ValidationError,
 } from "../../sdk/index.ts";
 import { Cid, Done, input } from "../schemas.ts";
@@ -29,7 +30,17 @@ export interface IrisOpSpec {
   check?: (input: Record<string, unknown>) => void;
   request?: (input: Record<string, unknown>, req: HttpRequest) => HttpRequest | undefined;
   response?: (data: unknown, res: HttpResponse, input: Record<string, unknown>) => unknown;
+  /** Default: GETs and the POSTs that set, change, remove or read what is named (see SETTING). */
+  idempotent?: boolean;
+  /** How to find what an interrupted attempt made (operations/find.ts). */
+  find?: (input: Record<string, unknown>, client: OperationInvoker) => Promise<unknown>;
 }
+
+/**
+ * IRIS sends nearly everything as POST: those that update, delete, close, move or search a named
+ * object leave it the same however often they are sent; those that add or upload make a new one.
+ */
+const SETTING = /^(update|edit|delete|close|reopen|move|rename|search|set)[A-Z]/;
 
 /** The case every IRIS has and none may delete. */
 const INITIAL_CASE = 1;
@@ -56,6 +67,8 @@ export function irisOp(spec: IrisOpSpec): Operation {
     output: spec.output ?? Done,
     query: ["cid"],
     body: spec.body ?? "json",
+    idempotent: spec.idempotent ?? (spec.method === "GET" || SETTING.test(spec.name)),
+    find: spec.find as ((input: Static<TSchema>, client: OperationInvoker) => Promise<unknown>) | undefined,
     check: spec.check as ((input: Static<TSchema>) => void) | undefined,
     request: request as (input: Static<TSchema>, req: HttpRequest) => HttpRequest | undefined,
     response: messageOnly

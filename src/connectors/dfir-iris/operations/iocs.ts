@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { CustomAttributes, Id, Ioc, IocList, NonEmpty, ObjectState, Tags, Text } from "../schemas.ts";
 import { CsvData, ImportResult, importResult, irisOp } from "./define.ts";
+import { findIoc } from "./find.ts";
 
 const iocId = { ioc_id: Id("IOC ID") };
 
@@ -25,6 +26,7 @@ export const iocOperations = [
   }),
   irisOp({
     name: "addIoc",
+    find: findIoc,
     title: "Add an IOC",
     description:
       "Add an IOC to the case. Its value must match the type's validation regex; an IOC already known with the same type and value is linked instead of duplicated, and one already on the case is returned as it is (the message says which).",

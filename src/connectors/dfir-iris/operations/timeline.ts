@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { HttpRequest } from "../../sdk/index.ts";
 import { CustomAttributes, Event, Id, IdList, ObjectState, obj, Tags, Text, Timeline } from "../schemas.ts";
 import { irisOp } from "./define.ts";
+import { findTimelineEvent } from "./find.ts";
 
 const eventId = { event_id: Id("Event ID") };
 const eventFields = {
@@ -94,6 +95,7 @@ export const timelineOperations = [
   }),
   irisOp({
     name: "addTimelineEvent",
+    find: findTimelineEvent,
     title: "Create a timeline event",
     description:
       "Create a new event in the timeline, linked to assets and IOCs of the case (ids of other cases are left out).",
@@ -149,6 +151,8 @@ export const timelineOperations = [
   }),
   irisOp({
     name: "flagTimelineEvent",
+    // A GET that toggles: sent twice, it unflags.
+    idempotent: false,
     title: "Flag or unflag a timeline event",
     description: "Toggle the flag of an event; the message says which way it went.",
     method: "GET",
@@ -158,6 +162,8 @@ export const timelineOperations = [
   }),
   irisOp({
     name: "duplicateTimelineEvent",
+    // A GET that makes a copy each time.
+    idempotent: false,
     title: "Duplicate a timeline event",
     description: "Copy an event with its category, assets and IOCs; its title gets a [DUPLICATED] prefix.",
     method: "GET",

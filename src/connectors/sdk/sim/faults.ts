@@ -1,6 +1,8 @@
 /** A misbehaviour a simulator can be told to show, the way real vendors misbehave. */
 export type Fault =
   | { kind: "latency"; ms: number }
+  /** The request is handled at once (its side effect made), and the reply held back `ms`. */
+  | { kind: "reply-latency"; ms: number }
   | { kind: "rate-limit"; retryAfterS?: number }
   | { kind: "status"; status: number; message?: string }
   | { kind: "malformed" }
@@ -18,7 +20,7 @@ export interface FaultRule {
   times?: number;
 }
 
-const KNOWN = new Set(["latency", "rate-limit", "status", "malformed", "hang", "reset"]);
+const KNOWN = new Set(["latency", "reply-latency", "rate-limit", "status", "malformed", "hang", "reset"]);
 
 /** The fault rules of one simulator; per call, in order of injection. */
 export class FaultPlan {

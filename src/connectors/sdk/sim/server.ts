@@ -45,10 +45,17 @@ export function createSimServer(setup: SimServerSetup): { app: FastifyInstance; 
   // Vendors send JSON error bodies on empty or odd requests; accept any body type as text.
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
+  const heldReplies = new WeakMap<FastifyRequest, number>();
   app.addHook("onRequest", async (req, reply) => {
     if (req.url.startsWith("/__sim")) return;
     const fault = faults.take(req.method, req.url.split("?")[0] ?? req.url);
-    if (fault) await applyFault(fault, req, reply, setup);
+    if (fault?.kind === "reply-latency") heldReplies.set(req, Number(fault.ms) || 0);
+    else if (fault) await applyFault(fault, req, reply, setup);
+  });
+  // After the handler: what it did is done, only the answer waits (a crash here loses the reply, not the act).
+  app.addHook("onSend", async (req) => {
+    const ms = heldReplies.get(req);
+    if (ms) await new Promise((resolve) => setTimeout(resolve, ms));
   });
 
   app.post("/__sim/faults", async (req, reply) => {
