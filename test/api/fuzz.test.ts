@@ -29,7 +29,7 @@ interface Operation {
 }
 
 /** A value shaped like `schema` most of the time, and anything at all the rest. */
-function valueOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+function shapedLike(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
   const wild = fc.anything({ maxDepth: 2 });
   if (!schema || depth > 3) return wild;
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
@@ -43,7 +43,7 @@ function valueOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
     if (type === "integer" || type === "number")
       shaped.push(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 2 ** 53, 1e308)));
     if (type === "boolean") shaped.push(fc.boolean());
-    if (type === "array") shaped.push(fc.array(valueOf(schema.items, depth + 1), { maxLength: 4 }));
+    if (type === "array") shaped.push(fc.array(shapedLike(schema.items, depth + 1), { maxLength: 4 }));
     if (type === "object" || schema.properties) shaped.push(objectOf(schema, depth));
   }
   return shaped.length === 0 ? wild : fc.oneof({ weight: 4, arbitrary: fc.oneof(...shaped) }, wild);
@@ -51,7 +51,7 @@ function valueOf(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
 
 function objectOf(schema: Schema, depth: number): fc.Arbitrary<unknown> {
   const properties = Object.entries(schema.properties ?? {});
-  const known = fc.record(Object.fromEntries(properties.map(([key, s]) => [key, valueOf(s, depth + 1)])), {
+  const known = fc.record(Object.fromEntries(properties.map(([key, s]) => [key, shapedLike(s, depth + 1)])), {
     requiredKeys: [],
   });
   return fc
@@ -202,7 +202,7 @@ describe("fuzz: the API answers every request it is handed with 2xx or a 4xx nam
         fc.asyncProperty(
           fc.array(parameter, { minLength: params, maxLength: params }),
           fc.oneof(
-            { weight: 3, arbitrary: valueOf(op.body).map((value) => JSON.stringify(value) ?? "null") },
+            { weight: 3, arbitrary: shapedLike(op.body).map((value) => JSON.stringify(value) ?? "null") },
             rawBody,
           ),
           async (values, body) => {
