@@ -4,7 +4,7 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from "fastify";
 import type { Kysely } from "kysely";
 import type { Registry } from "prom-client";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
@@ -61,7 +61,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   const app = Fastify({
     logger: options.logger ?? false,
     // The audit log and the request metrics already record every request; the log keeps what went wrong.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
