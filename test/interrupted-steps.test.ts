@@ -212,7 +212,10 @@ async function duplicatesIn(iris: Simulator) {
     );
   }
   await client.close();
-  return { duplicates: counts, made, twice };
+  const socIds = ours
+    .filter((c) => ours.filter((o) => o.case_soc_id === c.case_soc_id).length > 1)
+    .map((c) => c.case_soc_id);
+  return { duplicates: counts, made, twice, socIds };
 }
 
 /** The lane's Canary incidents as the normalizer makes them: the alerts the shipped playbooks answer. */
@@ -349,13 +352,27 @@ test("runs SIGKILLed while the vendor holds its reply resume without acting twic
     const kills = lanes.reduce((sum, l) => sum + l.kills, 0);
     const totals = { cases: 0, iocs: 0, assets: 0, events: 0 };
     const made = { cases: 0, iocs: 0, assets: 0, events: 0 };
+    const duplicated = new Set<string>();
     for (const target of lanes) {
       const found = await duplicatesIn(target.iris);
       for (const line of found.twice) t.diagnostic(`${target.name}: duplicate ${line}`);
+      for (const soc of found.socIds) duplicated.add(`${target.name}:${soc}`);
       for (const k of Object.keys(totals) as Array<keyof typeof totals>) {
         totals[k] += found.duplicates[k];
         made[k] += found.made[k];
       }
+    }
+    // For a duplicate, every attempt that could have made it: which run, which process, what it saw.
+    for (const [index, { runs, steps }] of results.entries()) {
+      for (const run of runs)
+        for (const row of steps.get(run.id) ?? []) {
+          const soc = (row.input as { case_soc_id?: string } | null)?.case_soc_id;
+          if (row.stepId !== "create_case" && row.stepId !== "open") continue;
+          if (!soc || !duplicated.has(`${lanes[index]!.name}:${soc}`)) continue;
+          t.diagnostic(
+            `${lanes[index]!.name} run ${run.id} ${row.key}#${row.attempt} ${row.status} ${row.startedAt}→${row.finishedAt} ${row.error?.type ?? ""} ${row.warnings.map((w) => w.got).join("; ")}`,
+          );
+        }
     }
     const failed: string[] = [];
     let found = 0;
@@ -448,6 +465,57 @@ test("an interrupted call with no key to look by fails with InterruptedError, or
     const count = (title: string) => tasks.tasks.filter((t) => t.task_title === title).length;
     assert.equal(count("task made once"), 1, "the interrupted attempt made it; it was not made again");
     assert.equal(count("resent task"), 2, "retry_interrupted sends it again, knowing it may act twice");
+  } finally {
+    for (const sim of target.sims) await sim.close();
+  }
+});
+
+const CASE = `
+name: one-case
+connections:
+  iris: { connector: dfir-iris }
+start: open
+steps:
+  open:
+    type: call
+    connection: iris
+    operation: createCase
+    input:
+      case_soc_id: soc-marked-then-killed
+      case_customer: 1
+      case_name: Marked interrupted, then killed
+      case_description: The process died between two attempts
+`;
+
+test("an attempt marked interrupted by a process that died before the next one still looks before it sends", async () => {
+  const target = await lane("marked", false);
+  try {
+    const playbook = join(root, "one-case.yaml");
+    writeFileSync(playbook, CASE);
+    const first = await runKilled(target, ["run", playbook, "--connection", "iris=iris"], 1);
+    assert.ok(first.killed, first.output);
+    // What a second process leaves when it dies right after marking the attempt interrupted.
+    const database = await openDatabase({ dataDir: target.dataDir });
+    try {
+      const store = new SqlRunStore(database);
+      const [run] = await store.listRuns({ limit: 1 });
+      const [row] = await store.steps(run!.id);
+      assert.equal(row!.status, "running");
+      await store.finishStep(run!.id, row!.key, row!.attempt, {
+        status: "interrupted",
+        error: { type: "Interrupted", message: "the process stopped during this attempt", retryable: true },
+        finishedAt: new Date().toISOString(),
+      });
+    } finally {
+      await database.close();
+    }
+    const resumed = await rampart(["--data-dir", target.dataDir, "runs", "resume", "--json"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const [outcome] = JSON.parse(resumed.stdout) as Array<{ status: string }>;
+    assert.equal(outcome!.status, "succeeded");
+    const { duplicates, made } = await duplicatesIn(target.iris);
+    assert.equal(made.cases, 1);
+    assert.equal(duplicates.cases, 0, "the case the first attempt made was found, not made again");
   } finally {
     for (const sim of target.sims) await sim.close();
   }

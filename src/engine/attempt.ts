@@ -82,18 +82,24 @@ export class Attempts {
           message: "the process stopped during this attempt",
           retryable: true,
         };
-        // The next attempt sees it: a call that may have acted looks before it sends again.
         interrupted = previous;
-        const crashes = rows.filter(
-          (r) => r.status === "interrupted" && r.error?.type === "Interrupted",
-        ).length;
-        // A step that takes the process down with it would do so on every start and block all other work.
-        if (crashes >= MAX_PROCESS_CRASHES) {
-          crashed = new StepFailure(
-            "ProcessCrashed",
-            `step ${id} stopped the process during ${crashes} attempts; it is not tried again`,
-          );
-        }
+      }
+    } else if (previous?.status === "interrupted" && previous.error?.type === "Interrupted") {
+      // A process recorded the interruption and died before its next attempt began: that attempt
+      // never ran, so the one before it may still have acted, and this one must look first as well.
+      interrupted = previous;
+    }
+    if (interrupted) {
+      // The next attempt sees it: a call that may have acted looks before it sends again.
+      const crashes = rows.filter(
+        (r) => r.status === "interrupted" && r.error?.type === "Interrupted",
+      ).length;
+      // A step that takes the process down with it would do so on every start and block all other work.
+      if (crashes >= MAX_PROCESS_CRASHES) {
+        crashed = new StepFailure(
+          "ProcessCrashed",
+          `step ${id} stopped the process during ${crashes} attempts; it is not tried again`,
+        );
       }
     }
     let attempt = resumeRow ? resumeRow.attempt : (previous?.attempt ?? 0) + 1;
