@@ -17,6 +17,7 @@ import type {
 } from "../engine/run-store.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
+import { dialectOf } from "./dialect.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["queued", "running", "waiting"];
@@ -36,9 +37,12 @@ export interface RunPageFilter {
 /** Runs and their step attempts in SQL, through Kysely's builders only (SQLite today, PostgreSQL later). */
 export class SqlRunStore implements RunStore {
   readonly #db: Kysely<RampartDb>;
+  /** PostgreSQL runs claims concurrently: they lock the run's row; SQLite's writers are serialized already. */
+  readonly #lockRows: boolean;
 
   constructor(database: Pick<Database, "db">) {
     this.#db = database.db;
+    this.#lockRows = dialectOf(database.db) === "postgres";
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -145,7 +149,13 @@ export class SqlRunStore implements RunStore {
     steal = false,
   ): Promise<RunRecord | undefined> {
     return this.#db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      // Another worker claiming the same run holds its row: skip it rather than wait, as if taken.
+      const row = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", id)
+        .$if(this.#lockRows, (q) => q.forUpdate().skipLocked())
+        .executeTakeFirst();
       if (!row || !UNFINISHED.includes(row.status)) return undefined;
       const free = row.owner === null || row.owner === owner || (row.lease_until ?? "") < now || steal;
       if (!free) return undefined;
@@ -254,7 +264,13 @@ export class SqlRunStore implements RunStore {
 
   async decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord> {
     return this.#db.transaction().execute(async (trx) => {
-      const run = await trx.selectFrom("runs").select("status").where("id", "=", runId).executeTakeFirst();
+      // Two decisions at once: the second waits for the first's commit and then sees the step decided.
+      const run = await trx
+        .selectFrom("runs")
+        .select("status")
+        .where("id", "=", runId)
+        .$if(this.#lockRows, (q) => q.forUpdate())
+        .executeTakeFirst();
       if (!run) throw new NotFoundError(`no run "${runId}"`, { field: "run" });
       let query = trx
         .selectFrom("run_steps")
@@ -314,7 +330,12 @@ export class SqlRunStore implements RunStore {
 
   async cancelRun(id: string, at: string): Promise<RunRecord> {
     return this.#db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", id)
+        .$if(this.#lockRows, (q) => q.forUpdate())
+        .executeTakeFirst();
       if (!row) throw new NotFoundError(`no run "${id}"`, { field: "run" });
       if (!UNFINISHED.includes(row.status)) {
         throw new ConflictError(`run ${id} has already finished (${row.status})`, { field: "run" });
