@@ -16,7 +16,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
 import type { Dialect } from "./dialect.ts";
 import { migrations } from "./migrations/index.ts";
-import { openPool, redactDatabaseUrl } from "./postgres-pool.ts";
+import { checkDatabaseUrl, openPool, redactDatabaseUrl } from "./postgres-pool.ts";
 import type { RampartDb } from "./schema.ts";
 import { NodeSqliteDialect } from "./sqlite-driver.ts";
 
@@ -27,6 +27,13 @@ export interface Database {
   dialect: Dialect;
   dataDir: string;
   close(): Promise<void>;
+}
+
+/** Where a process's store lives: the data dir (the master key; SQLite's file) and, for PostgreSQL, its URL. */
+export interface StoreLocation {
+  dataDir: string;
+  /** `postgres://…`; absent: embedded SQLite in the data dir. */
+  url?: string;
 }
 
 export interface OpenDatabaseOptions {
@@ -130,6 +137,16 @@ export async function migrate(db: Kysely<any>, list: Record<string, Migration> =
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag?.trim() || env.RAMPART_HOME?.trim() || ".rampart";
   return resolve(chosen);
+}
+
+/**
+ * `--database`, else `$RAMPART_DATABASE_URL`, else none (embedded SQLite); checked, with the error naming
+ * where the value came from.
+ */
+export function resolveDatabaseUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag !== undefined) return checkDatabaseUrl(flag, "--database");
+  const fromEnv = env.RAMPART_DATABASE_URL?.trim();
+  return fromEnv ? checkDatabaseUrl(fromEnv, "RAMPART_DATABASE_URL") : undefined;
 }
 
 /** Creates the data dir owner-only (it holds the key file and every saved credential). */
