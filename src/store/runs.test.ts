@@ -96,6 +96,31 @@ for (const kind of DATABASES)
       }
     });
 
+    test("steps started at once in one run (a foreach) get distinct, gapless seq numbers", async () => {
+      const store = new SqlRunStore(database);
+      await store.createRun(queued("r-foreach"));
+      const started = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.startStep({
+            runId: "r-foreach",
+            key: `each[${i}].do`,
+            attempt: 1,
+            stepId: "do",
+            type: "transform",
+            status: "running",
+            input: null,
+            idempotencyKey: `k${i}`,
+            startedAt: T0,
+          }),
+        ),
+      );
+      const seqs = started.map((s) => s.seq).sort((a, b) => a - b);
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+    });
+
     test("a lease still held is not taken; an expired one is", async () => {
       const store = new SqlRunStore(database);
       await store.createRun(queued("r-lease"));

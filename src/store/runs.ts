@@ -39,6 +39,8 @@ export class SqlRunStore implements RunStore {
   readonly #db: Kysely<RampartDb>;
   /** PostgreSQL runs claims concurrently: they lock the run's row; SQLite's writers are serialized already. */
   readonly #lockRows: boolean;
+  /** The last step insert queued for each run (PostgreSQL), settled either way. */
+  readonly #stepInserts = new Map<string, Promise<void>>();
 
   constructor(database: Pick<Database, "db">) {
     this.#db = database.db;
@@ -210,9 +212,29 @@ export class SqlRunStore implements RunStore {
       .execute();
   }
 
-  // One statement (no transaction): the attempt's order in the run is computed by the insert itself.
-  // Only the run's executor inserts its steps, so two inserts for one run never race.
+  /**
+   * Only the run's executor (one process, under the lease) inserts its steps, but a `foreach` inserts
+   * several at once. SQLite's one connection runs them one by one; on PostgreSQL's pool they would
+   * compute the same `seq`, so this process queues them per run.
+   */
   async startStep(step: NewStep): Promise<StepRecord> {
+    if (!this.#lockRows) return this.#insertStep(step);
+    const previous = this.#stepInserts.get(step.runId);
+    const insert = previous ? previous.then(() => this.#insertStep(step)) : this.#insertStep(step);
+    const settled = insert.then(
+      () => {},
+      () => {},
+    );
+    this.#stepInserts.set(step.runId, settled);
+    try {
+      return await insert;
+    } finally {
+      if (this.#stepInserts.get(step.runId) === settled) this.#stepInserts.delete(step.runId);
+    }
+  }
+
+  // One statement (no transaction): the attempt's order in the run is computed by the insert itself.
+  async #insertStep(step: NewStep): Promise<StepRecord> {
     const row: Omit<RunStepsTable, "seq"> = {
       run_id: step.runId,
       step_key: step.key,
