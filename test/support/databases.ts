@@ -84,3 +84,20 @@ async function admin(fn: (client: pg.Client) => Promise<unknown>): Promise<void>
     await client.end();
   }
 }
+
+/**
+ * For tests that start `rampart` processes: until the returned function is called, every child
+ * process started from this one keeps its store in a fresh database of `kind` (through
+ * `RAMPART_DATABASE_URL`, as an operator would set it). Nothing changes for SQLite.
+ */
+export async function databaseForChildProcesses(kind: DatabaseKind): Promise<() => Promise<void>> {
+  if (kind.name === "sqlite") return async () => {};
+  const fresh = await freshDatabase(kind);
+  const previous = process.env.RAMPART_DATABASE_URL;
+  process.env.RAMPART_DATABASE_URL = fresh.url;
+  return async () => {
+    if (previous === undefined) delete process.env.RAMPART_DATABASE_URL;
+    else process.env.RAMPART_DATABASE_URL = previous;
+    await fresh.drop();
+  };
+}
