@@ -512,6 +512,47 @@ steps:
       assert.equal((await engine().resume(runId)).status, "cancelled");
     });
 
+    test("a worker whose run was taken over while it paused records nothing after it wakes", async () => {
+      const path = write(
+        "taken.yaml",
+        `
+name: taken
+start: nap
+steps:
+  nap:
+    type: wait
+    duration: 400ms
+    on_success: after
+  after:
+    type: transform
+    output: done
+`,
+      );
+      // "a" holds a long lease and never renews in time to notice; "b" believes "a" dead and takes over.
+      const a = engine({ owner: "host-a:1:a", leaseMs: 60_000 });
+      const b = engine({ owner: "host-b:1:b", isOwnerAlive: () => false });
+      const paused = a.start(path);
+      let runId: string | undefined;
+      while (!runId) {
+        await new Promise((r) => setTimeout(r, 5));
+        runId = events.find((e) => e.type === "step" && e.stepId === "nap" && e.status === "running")?.runId;
+      }
+      const takeover = await b.resume(runId);
+      assert.equal(takeover.status, "succeeded");
+      // "a" wakes from its wait at the same deadline: every record it tries is refused.
+      await paused;
+      const steps = await store.steps(runId);
+      assert.deepEqual(
+        steps.map((s) => [s.key, s.attempt, s.status]),
+        [
+          ["nap", 1, "succeeded"],
+          ["after", 1, "succeeded"],
+        ],
+      );
+      const run = await store.getRun(runId);
+      assert.deepEqual([run?.status, run?.leaseEpoch], ["succeeded", 2]);
+    });
+
     test("secrets of the connection never reach the run record", async () => {
       const path = write(
         "leak.yaml",

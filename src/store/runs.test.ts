@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DATABASES, type FreshDatabase, freshDatabase } from "../../test/support/databases.ts";
+import { LeaseLostError } from "../engine/run-store.ts";
 import type { Database } from "./database.ts";
 import { SqlRunStore } from "./runs.ts";
 
@@ -118,6 +119,69 @@ for (const kind of DATABASES)
       assert.deepEqual(
         seqs,
         Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+    });
+
+    test("a worker whose lease was taken over records nothing: not a step, not its end, not a renewal", async () => {
+      const store = new SqlRunStore(database);
+      await store.createRun(queued("r-fenced"));
+      const first = await store.claimRun("r-fenced", "a", LATER, T0);
+      assert.equal(first?.leaseEpoch, 1);
+      const stale = { owner: "a", epoch: first!.leaseEpoch };
+      const step = (key: string) => ({
+        runId: "r-fenced",
+        key,
+        attempt: 1,
+        stepId: key,
+        type: "call",
+        status: "running" as const,
+        input: null,
+        idempotencyKey: key,
+        startedAt: T0,
+      });
+      await store.startStep(step("before"), stale);
+      // "a" pauses past its lease (SIGSTOP); "b" takes the run over.
+      const second = await store.claimRun(
+        "r-fenced",
+        "b",
+        "2026-06-01T00:09:00.000Z",
+        "2026-06-01T00:02:00.000Z",
+      );
+      assert.equal(second?.leaseEpoch, 2);
+      const finish = { status: "succeeded" as const, output: { late: true }, finishedAt: LATER };
+      await assert.rejects(store.finishStep("r-fenced", "before", 1, finish, stale), LeaseLostError);
+      await assert.rejects(store.startStep(step("after"), stale), LeaseLostError);
+      assert.equal(await store.renewLease("r-fenced", "a", LATER, stale.epoch), false);
+      await store.finishRun(
+        "r-fenced",
+        "a",
+        { status: "succeeded", outputs: 1, finishedAt: LATER },
+        stale.epoch,
+      );
+      const steps = await store.steps("r-fenced");
+      assert.deepEqual(
+        steps.map((s) => [s.key, s.status]),
+        [["before", "running"]],
+      );
+      const run = await store.getRun("r-fenced");
+      assert.deepEqual([run?.status, run?.owner], ["running", "b"]);
+      // The new owner's writes go through.
+      const fresh = { owner: "b", epoch: 2 };
+      await store.finishStep("r-fenced", "before", 1, finish, fresh);
+      await store.startStep(step("after"), fresh);
+      await store.finishRun(
+        "r-fenced",
+        "b",
+        { status: "succeeded", outputs: 1, finishedAt: LATER },
+        fresh.epoch,
+      );
+      assert.equal((await store.getRun("r-fenced"))?.status, "succeeded");
+      assert.deepEqual(
+        (await store.steps("r-fenced")).map((s) => [s.key, s.status]),
+        [
+          ["before", "succeeded"],
+          ["after", "running"],
+        ],
       );
     });
 
