@@ -21,6 +21,8 @@ import { buildServer, type ServerOptions } from "./server.ts";
 
 export interface ServiceOptions extends Omit<ServerOptions, "tls"> {
   dataDir: string;
+  /** A `postgres://…` URL for the store; absent: SQLite in the data dir. */
+  databaseUrl?: string;
   registry: ConnectorRegistry;
   host: string;
   port: number;
@@ -62,6 +64,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     : undefined;
   const runtime = await Runtime.open({
     dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
     registry: options.registry,
     playbooksDir: options.playbooksDir,
     concurrency: options.concurrency,

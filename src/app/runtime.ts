@@ -26,6 +26,8 @@ import { LocalDispatch, Worker } from "./worker.ts";
 
 export interface RuntimeOptions {
   dataDir: string;
+  /** A `postgres://…` URL: the store lives there (the data dir keeps the master key); absent: SQLite in the data dir. */
+  databaseUrl?: string;
   registry: ConnectorRegistry;
   /** The playbooks the service answers with (triggers, webhooks, schedules, the API's list). */
   playbooksDir?: string;
@@ -145,7 +147,7 @@ export class Runtime {
 
   /** Opens the data dir and loads the playbooks; a playbook that does not load fails the open with every issue. */
   static async open(options: RuntimeOptions): Promise<Runtime> {
-    const database = await openDatabase({ dataDir: options.dataDir });
+    const database = await openDatabase({ dataDir: options.dataDir, url: options.databaseUrl });
     try {
       const playbooks = options.playbooksDir
         ? await loadTriggerPlaybooks(options.playbooksDir, options.registry)

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { DATABASES, type FreshDatabase, freshDatabase } from "../../test/support/databases.ts";
 import { defaultRegistry } from "../connectors/registry.ts";
-import { openDatabase } from "../store/database.ts";
+import { openDatabase, type StoreLocation } from "../store/database.ts";
 import { SqlRunStore } from "../store/runs.ts";
 import { Runtime, type RuntimeOptions } from "./runtime.ts";
 
@@ -32,8 +33,14 @@ steps:
   return path;
 }
 
-async function open(dataDir: string, options: Partial<RuntimeOptions> = {}): Promise<Runtime> {
-  const runtime = await Runtime.open({ dataDir, registry: defaultRegistry(), sweepMs: 50, ...options });
+async function open(store: StoreLocation, options: Partial<RuntimeOptions> = {}): Promise<Runtime> {
+  const runtime = await Runtime.open({
+    dataDir: store.dataDir,
+    databaseUrl: store.url,
+    registry: defaultRegistry(),
+    sweepMs: 50,
+    ...options,
+  });
   await runtime.start();
   return runtime;
 }
@@ -58,8 +65,8 @@ async function until(runtime: Runtime, runId: string, statuses: string[]): Promi
   }
 }
 
-async function stepAttempts(dataDir: string, runId: string): Promise<string[]> {
-  const database = await openDatabase({ dataDir });
+async function stepAttempts(store: StoreLocation, runId: string): Promise<string[]> {
+  const database = await openDatabase(store);
   try {
     return (await new SqlRunStore(database).steps(runId)).map((s) => `${s.key}#${s.attempt}:${s.status}`);
   } finally {
@@ -67,97 +74,107 @@ async function stepAttempts(dataDir: string, runId: string): Promise<string[]> {
   }
 }
 
-describe("the Worker executes every run the service starts", () => {
-  test("starting only enqueues; the Worker never executes more runs at once than its concurrency", async () => {
-    const dataDir = join(root, "bounded");
-    const runtime = await open(dataDir, { concurrency: 2 });
-    try {
-      let executing = 0;
-      let most = 0;
-      const ended: string[] = [];
-      runtime.events.subscribe((e) => {
-        if (e.type !== "run") return;
-        if (e.status === "started") most = Math.max(most, ++executing);
-        if (e.status === "succeeded") {
-          executing--;
-          ended.push(e.runId);
-        }
-      });
-      const path = playbook("short-nap", "150ms");
-      const ids: string[] = [];
-      for (let i = 0; i < 6; i++) ids.push(await runtime.startRun(path));
-      const statuses = await Promise.all(ids.map((id) => until(runtime, id, ["succeeded", "failed"])));
-      assert.deepEqual(statuses, Array(6).fill("succeeded"));
-      assert.equal(most, 2, "two runs at most executed at once");
-      assert.equal(ended.length, 6);
-    } finally {
-      await runtime.stop();
+for (const kind of DATABASES)
+  describe(`the Worker executes every run the service starts (${kind.name})`, { skip: kind.skip }, () => {
+    const made: FreshDatabase[] = [];
+    /** A data dir of this test's own, with a database of its own. */
+    async function location(name: string): Promise<StoreLocation> {
+      const fresh = await freshDatabase(kind);
+      made.push(fresh);
+      return { dataDir: join(root, kind.name, name), url: fresh.url };
     }
-  });
+    after(() => Promise.all(made.map((fresh) => fresh.drop())));
 
-  test("a long wait parks its run: no task held while it waits, woken at its deadline, the wait attempted once", async () => {
-    const dataDir = join(root, "parked");
-    const runtime = await open(dataDir, { parkWaitsOverMs: 100 });
-    let runId = "";
-    try {
-      runId = await runtime.startRun(playbook("parked-nap", "1500ms"));
+    test("starting only enqueues; the Worker never executes more runs at once than its concurrency", async () => {
+      const store = await location("bounded");
+      const runtime = await open(store, { concurrency: 2 });
+      try {
+        let executing = 0;
+        let most = 0;
+        const ended: string[] = [];
+        runtime.events.subscribe((e) => {
+          if (e.type !== "run") return;
+          if (e.status === "started") most = Math.max(most, ++executing);
+          if (e.status === "succeeded") {
+            executing--;
+            ended.push(e.runId);
+          }
+        });
+        const path = playbook("short-nap", "150ms");
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++) ids.push(await runtime.startRun(path));
+        const statuses = await Promise.all(ids.map((id) => until(runtime, id, ["succeeded", "failed"])));
+        assert.deepEqual(statuses, Array(6).fill("succeeded"));
+        assert.equal(most, 2, "two runs at most executed at once");
+        assert.equal(ended.length, 6);
+      } finally {
+        await runtime.stop();
+      }
+    });
+
+    test("a long wait parks its run: no task held while it waits, woken at its deadline, the wait attempted once", async () => {
+      const store = await location("parked");
+      const runtime = await open(store, { parkWaitsOverMs: 100 });
+      let runId = "";
+      try {
+        runId = await runtime.startRun(playbook("parked-nap", "1500ms"));
+        assert.equal(await until(runtime, runId, ["waiting"]), "waiting");
+        assert.deepEqual(runtime.engine.executing(), [], "a parked run holds no execution");
+        const run = await runtime.runs.getRun(runId);
+        assert.equal(run?.owner, null, "and no lease");
+        assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
+        assert.deepEqual((await runtime.runs.getRun(runId))?.outputs, { done: "woke" });
+      } finally {
+        await runtime.stop();
+      }
+      assert.deepEqual(await stepAttempts(store, runId), ["nap#1:succeeded", "after#1:succeeded"]);
+    });
+
+    test("a parked wait that fell due while the service was down fires once after the restart", async () => {
+      const store = await location("parked-restart");
+      let runtime = await open(store, { parkWaitsOverMs: 100 });
+      const runId = await runtime.startRun(playbook("parked-restart", "600ms"));
       assert.equal(await until(runtime, runId, ["waiting"]), "waiting");
-      assert.deepEqual(runtime.engine.executing(), [], "a parked run holds no execution");
-      const run = await runtime.runs.getRun(runId);
-      assert.equal(run?.owner, null, "and no lease");
-      assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
-      assert.deepEqual((await runtime.runs.getRun(runId))?.outputs, { done: "woke" });
-    } finally {
       await runtime.stop();
-    }
-    assert.deepEqual(await stepAttempts(dataDir, runId), ["nap#1:succeeded", "after#1:succeeded"]);
-  });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      runtime = await open(store, { parkWaitsOverMs: 100 });
+      try {
+        assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
+      } finally {
+        await runtime.stop();
+      }
+      assert.deepEqual(await stepAttempts(store, runId), ["nap#1:succeeded", "after#1:succeeded"]);
+    });
 
-  test("a parked wait that fell due while the service was down fires once after the restart", async () => {
-    const dataDir = join(root, "parked-restart");
-    let runtime = await open(dataDir, { parkWaitsOverMs: 100 });
-    const runId = await runtime.startRun(playbook("parked-restart", "600ms"));
-    assert.equal(await until(runtime, runId, ["waiting"]), "waiting");
-    await runtime.stop();
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    runtime = await open(dataDir, { parkWaitsOverMs: 100 });
-    try {
-      assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
-    } finally {
-      await runtime.stop();
-    }
-    assert.deepEqual(await stepAttempts(dataDir, runId), ["nap#1:succeeded", "after#1:succeeded"]);
-  });
+    test("a stop past its grace period releases the runs still executing; the next start continues them from their records", async () => {
+      const store = await location("released");
+      let runtime = await open(store, { parkWaitsOverMs: 60_000 });
+      const runId = await runtime.startRun(playbook("held-nap", "800ms"));
+      assert.equal(await until(runtime, runId, ["running"]), "running");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { unfinished } = await runtime.stop(10);
+      assert.equal(unfinished, 1);
+      const database = await openDatabase(store);
+      const released = await new SqlRunStore(database).getRun(runId);
+      await database.close();
+      assert.equal(released?.status, "running");
+      assert.equal(released?.owner, null, "its lease was released");
+      runtime = await open(store, { parkWaitsOverMs: 60_000 });
+      try {
+        assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
+      } finally {
+        await runtime.stop();
+      }
+      // The wait continued with its first attempt and its recorded deadline; nothing ran twice.
+      assert.deepEqual(await stepAttempts(store, runId), ["nap#1:succeeded", "after#1:succeeded"]);
+    });
 
-  test("a stop past its grace period releases the runs still executing; the next start continues them from their records", async () => {
-    const dataDir = join(root, "released");
-    let runtime = await open(dataDir, { parkWaitsOverMs: 60_000 });
-    const runId = await runtime.startRun(playbook("held-nap", "800ms"));
-    assert.equal(await until(runtime, runId, ["running"]), "running");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const { unfinished } = await runtime.stop(10);
-    assert.equal(unfinished, 1);
-    const database = await openDatabase({ dataDir });
-    const released = await new SqlRunStore(database).getRun(runId);
-    await database.close();
-    assert.equal(released?.status, "running");
-    assert.equal(released?.owner, null, "its lease was released");
-    runtime = await open(dataDir, { parkWaitsOverMs: 60_000 });
-    try {
-      assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
-    } finally {
-      await runtime.stop();
-    }
-    // The wait continued with its first attempt and its recorded deadline; nothing ran twice.
-    assert.deepEqual(await stepAttempts(dataDir, runId), ["nap#1:succeeded", "after#1:succeeded"]);
-  });
-
-  test("an approval decided by another process wakes its parked run; an undecided one wakes at its deadline", async () => {
-    const dataDir = join(root, "approvals");
-    const path = join(root, "ask.yaml");
-    writeFileSync(
-      path,
-      `name: ask
+    test("an approval decided by another process wakes its parked run; an undecided one wakes at its deadline", async () => {
+      const store = await location("approvals");
+      const path = join(root, "ask.yaml");
+      writeFileSync(
+        path,
+        `name: ask
 start: ask
 steps:
   ask:
@@ -174,29 +191,29 @@ steps:
     status: failure
     message: "=steps.ask.error.type"
 `,
-    );
-    const runtime = await open(dataDir);
-    try {
-      const decided = await runtime.startRun(path);
-      const lapsed = await runtime.startRun(path);
-      assert.equal(await until(runtime, decided, ["waiting"]), "waiting");
-      assert.equal(await until(runtime, lapsed, ["waiting"]), "waiting");
-      // The CLI's `runs approve` in another process: only the store hears of it.
-      const other = await openDatabase({ dataDir });
+      );
+      const runtime = await open(store);
       try {
-        await new SqlRunStore(other).decideApproval(decided, {
-          approved: true,
-          by: "alice",
-          at: new Date().toISOString(),
-        });
+        const decided = await runtime.startRun(path);
+        const lapsed = await runtime.startRun(path);
+        assert.equal(await until(runtime, decided, ["waiting"]), "waiting");
+        assert.equal(await until(runtime, lapsed, ["waiting"]), "waiting");
+        // The CLI's `runs approve` in another process: only the store hears of it.
+        const other = await openDatabase(store);
+        try {
+          await new SqlRunStore(other).decideApproval(decided, {
+            approved: true,
+            by: "alice",
+            at: new Date().toISOString(),
+          });
+        } finally {
+          await other.close();
+        }
+        assert.equal(await until(runtime, decided, ["succeeded", "failed"]), "succeeded");
+        assert.equal(await until(runtime, lapsed, ["succeeded", "failed"]), "failed");
+        assert.equal((await runtime.runs.getRun(lapsed))?.message, "ApprovalTimeout");
       } finally {
-        await other.close();
+        await runtime.stop();
       }
-      assert.equal(await until(runtime, decided, ["succeeded", "failed"]), "succeeded");
-      assert.equal(await until(runtime, lapsed, ["succeeded", "failed"]), "failed");
-      assert.equal((await runtime.runs.getRun(lapsed))?.message, "ApprovalTimeout");
-    } finally {
-      await runtime.stop();
-    }
+    });
   });
-});

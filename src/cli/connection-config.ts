@@ -1,3 +1,4 @@
+import type { StoreLocation } from "../store/database.ts";
 import { withConnections } from "./connection-store.ts";
 import { UsageError } from "./failure.ts";
 import { readJsonArg } from "./input.ts";
@@ -9,7 +10,7 @@ export interface ConfigSource {
   connection?: string;
   /** The connector the config is for; a saved connection must belong to it. */
   connector: string;
-  dataDir: string;
+  store: StoreLocation;
 }
 
 /** The connection config from exactly one of `--config` and `--connection`. */
@@ -24,7 +25,7 @@ export async function resolveConfig(source: ConfigSource): Promise<unknown> {
     );
   }
   const name = source.connection;
-  const saved = await withConnections(source.dataDir, (store) => store.get(name));
+  const saved = await withConnections(source.store, (store) => store.get(name));
   if (saved.connector !== source.connector) {
     throw new UsageError(`connection "${name}" is for connector ${saved.connector}, not ${source.connector}`);
   }

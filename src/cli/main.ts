@@ -27,6 +27,10 @@ export function buildProgram(): Command {
       "where Rampart keeps its database and key file (default $RAMPART_HOME or ./.rampart)",
     )
     .option(
+      "--database <url>",
+      "a postgres:// URL: keep the store in PostgreSQL instead of the data dir's SQLite file (default $RAMPART_DATABASE_URL); the data dir keeps the master key",
+    )
+    .option(
       "--connectors <dir>",
       "also load the connector files in this folder (repeatable; the data dir's connectors/ always loads)",
       (dir: string, dirs: string[]) => [...dirs, dir],

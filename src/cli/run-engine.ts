@@ -6,9 +6,9 @@ import { bindConnections } from "../engine/bind-connections.ts";
 import type { Engine, RunEvent, RunOutcome } from "../engine/executor.ts";
 import { type LoadedPlaybook, PlaybookError } from "../engine/load.ts";
 import type { ConnectionStore } from "../store/connections.ts";
-import type { Database } from "../store/database.ts";
+import type { Database, StoreLocation } from "../store/database.ts";
 import type { SqlRunStore } from "../store/runs.ts";
-import { dataDirOf } from "./connection-store.ts";
+import { storeOf } from "./connection-store.ts";
 import { registryOf } from "./connector-registry.ts";
 import { EXIT, ExitCode, UsageError } from "./failure.ts";
 
@@ -30,12 +30,13 @@ export interface EngineSession {
  * waits): `rampart run` sleeps through a `wait` as a one-shot command should.
  */
 export async function withEngine<T>(
-  dataDir: string,
+  store: StoreLocation,
   options: { onEvent?: (event: RunEvent) => void; logger?: Logger; registry?: ConnectorRegistry },
   fn: (session: EngineSession) => Promise<T>,
 ): Promise<T> {
   const runtime = await Runtime.open({
-    dataDir,
+    dataDir: store.dataDir,
+    databaseUrl: store.url,
     registry: options.registry ?? defaultRegistry(),
     logger: options.logger,
     parkWaitsOverMs: Number.POSITIVE_INFINITY,
@@ -62,7 +63,7 @@ export async function withCommandEngine<T>(
   options: { onEvent?: (event: RunEvent) => void; logger?: Logger },
   fn: (session: EngineSession) => Promise<T>,
 ): Promise<T> {
-  return withEngine(dataDirOf(command), { ...options, registry: await registryOf(command) }, fn);
+  return withEngine(storeOf(command), { ...options, registry: await registryOf(command) }, fn);
 }
 
 /** Binds a playbook's connection aliases for `rampart run`: `--connection alias=name` flags first. */

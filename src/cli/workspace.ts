@@ -1,7 +1,7 @@
 import { defaultRegistry } from "../connectors/registry.ts";
 import { AlertStore } from "../store/alerts.ts";
 import { ConnectionStore } from "../store/connections.ts";
-import { type Database, openDatabase } from "../store/database.ts";
+import { type Database, openDatabase, type StoreLocation } from "../store/database.ts";
 import { openSecretBox } from "../store/secrets.ts";
 import { SourceStore } from "../store/sources.ts";
 
@@ -13,12 +13,13 @@ export interface Workspace {
   alerts: AlertStore;
 }
 
-/** Opens the data dir's workspace, runs `fn`, and closes the database whatever happens. */
+/** Opens the store's workspace, runs `fn`, and closes the database whatever happens. */
 export async function withWorkspace<T>(
-  dataDir: string,
+  store: StoreLocation,
   fn: (workspace: Workspace) => Promise<T>,
 ): Promise<T> {
-  const database = await openDatabase({ dataDir });
+  const { dataDir } = store;
+  const database = await openDatabase(store);
   try {
     const connections = new ConnectionStore({
       database,

@@ -4,7 +4,7 @@ import { errorData, RunCancelled, StepFailure } from "./errors.ts";
 import type { StepView } from "./expressions.ts";
 import type { Step } from "./playbook-schema.ts";
 import { DEFAULT_BACKOFF, type StepPolicy } from "./policy.ts";
-import type { RunStore, StepErrorData, StepRecord } from "./run-store.ts";
+import { LeaseLostError, type RunStore, type StepErrorData, type StepRecord } from "./run-store.ts";
 import { kindOf } from "./steps/index.ts";
 import type { AttemptCall, AttemptResult, Ctx, StepEnv, StepKind } from "./steps/kind.ts";
 import type { RunEvent, WaitingApproval } from "./types.ts";
@@ -71,11 +71,21 @@ export class Attempts {
         resumeRow = previous;
       } else {
         // The process died during this attempt: record that, and try again under the same idempotency key.
-        await this.#store.finishStep(ctx.run.id, key, previous.attempt, {
-          status: "interrupted",
-          error: { type: "Interrupted", message: "the process stopped during this attempt", retryable: true },
-          finishedAt: iso(this.#clock.now()),
-        });
+        await this.#store.finishStep(
+          ctx.run.id,
+          key,
+          previous.attempt,
+          {
+            status: "interrupted",
+            error: {
+              type: "Interrupted",
+              message: "the process stopped during this attempt",
+              retryable: true,
+            },
+            finishedAt: iso(this.#clock.now()),
+          },
+          ctx.run.lease,
+        );
         previous.status = "interrupted";
         previous.error = {
           type: "Interrupted",
@@ -121,17 +131,20 @@ export class Attempts {
           } catch (error) {
             prepareError = error;
           }
-          row = await this.#store.startStep({
-            runId: ctx.run.id,
-            key,
-            stepId: id,
-            type: step.type,
-            attempt,
-            status: kind.initialStatus ?? "running",
-            input,
-            idempotencyKey,
-            startedAt: iso(started),
-          });
+          row = await this.#store.startStep(
+            {
+              runId: ctx.run.id,
+              key,
+              stepId: id,
+              type: step.type,
+              attempt,
+              status: kind.initialStatus ?? "running",
+              input,
+              idempotencyKey,
+              startedAt: iso(started),
+            },
+            ctx.run.lease,
+          );
           rows.push(row);
           emitStep({ status: row.status, attempt });
           if (prepareError !== undefined) throw prepareError;
@@ -150,12 +163,23 @@ export class Attempts {
         });
       } catch (error) {
         if (ctx.run.cancelled() || error instanceof RunCancelled) {
+          // cancelRun already recorded the attempt as interrupted; this write is refused once it has.
           if (row) {
-            await this.#store.finishStep(ctx.run.id, key, row.attempt, {
-              status: "interrupted",
-              error: { type: "Cancelled", message: "the run was cancelled", retryable: false },
-              finishedAt: iso(this.#clock.now()),
-            });
+            await this.#store
+              .finishStep(
+                ctx.run.id,
+                key,
+                row.attempt,
+                {
+                  status: "interrupted",
+                  error: { type: "Cancelled", message: "the run was cancelled", retryable: false },
+                  finishedAt: iso(this.#clock.now()),
+                },
+                ctx.run.lease,
+              )
+              .catch((e) => {
+                if (!(e instanceof LeaseLostError)) throw e;
+              });
           }
           throw new RunCancelled();
         }
@@ -173,7 +197,7 @@ export class Attempts {
           warnings: ctx.run.redactor.value(result!.warnings ?? []),
           finishedAt: iso(finishedAt),
         };
-        await this.#store.finishStep(ctx.run.id, key, current.attempt, finish);
+        await this.#store.finishStep(ctx.run.id, key, current.attempt, finish, ctx.run.lease);
         Object.assign(current, finish);
         emitStep({
           status: "succeeded",
@@ -190,7 +214,7 @@ export class Attempts {
         httpStatus: failure.status ?? null,
         finishedAt: iso(finishedAt),
       };
-      await this.#store.finishStep(ctx.run.id, key, current.attempt, finish);
+      await this.#store.finishStep(ctx.run.id, key, current.attempt, finish, ctx.run.lease);
       Object.assign(current, finish);
       const again = failure.retryable && failures() < policy.maxAttempts;
       emitStep({

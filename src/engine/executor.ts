@@ -14,7 +14,15 @@ import { errorData, RunCancelled } from "./errors.ts";
 import { Expressions } from "./expressions.ts";
 import { type ConnectorCatalog, type LoadedPlaybook, PlaybookCache } from "./load.ts";
 import { type OperationCaller, RunRedactor } from "./operation-caller.ts";
-import type { RunCause, RunRecord, RunStatus, RunStore, StepErrorData, StepRecord } from "./run-store.ts";
+import {
+  LeaseLostError,
+  type RunCause,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type StepErrorData,
+  type StepRecord,
+} from "./run-store.ts";
 import type { Ctx, RunState, SeqResult } from "./steps/kind.ts";
 import type { RunEvent, RunOutcome, ScriptRunnerLike, WaitingApproval } from "./types.ts";
 import { Walker } from "./walk.ts";
@@ -351,7 +359,7 @@ export class Engine {
     const heartbeat = setInterval(
       () => {
         this.#store
-          .renewLease(run.id, this.owner, iso(this.#clock.now() + this.#leaseMs))
+          .renewLease(run.id, this.owner, iso(this.#clock.now() + this.#leaseMs), run.leaseEpoch)
           .then((ours) => {
             if (!ours) {
               cancelled = true;
@@ -379,6 +387,7 @@ export class Engine {
         id: run.id,
         rows,
         redactor,
+        lease: { owner: this.owner, epoch: run.leaseEpoch },
         signal: controller.signal,
         cancelled: () => cancelled,
       };
@@ -393,6 +402,7 @@ export class Engine {
       try {
         result = await this.#walker.sequence(ctx, playbook.definition.steps, playbook.definition.start);
       } catch (error) {
+        if (error instanceof LeaseLostError) return await this.#leaseLost(run, error);
         if (error instanceof RunCancelled || cancelled) {
           const after = await this.#store.getRun(run.id);
           this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "cancelled" });
@@ -402,13 +412,15 @@ export class Engine {
       }
       return await this.#finish(run, ctx, result);
     } catch (error) {
+      if (error instanceof LeaseLostError) return await this.#leaseLost(run, error);
       // A failure of the engine itself (store, loading): record it so the run does not look alive.
       const data = redactor.value(errorData(error));
-      await this.#store.finishRun(run.id, this.owner, {
-        status: "failed",
-        error: data,
-        finishedAt: iso(this.#clock.now()),
-      });
+      await this.#store.finishRun(
+        run.id,
+        this.owner,
+        { status: "failed", error: data, finishedAt: iso(this.#clock.now()) },
+        run.leaseEpoch,
+      );
       this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "failed" });
       return { runId: run.id, status: "failed", outputs: null, error: data, message: null, waiting: [] };
     } finally {
@@ -417,11 +429,25 @@ export class Engine {
     }
   }
 
+  /** Another worker holds the run now: stop here, record nothing, and report the run as the store has it. */
+  async #leaseLost(run: RunRecord, error: LeaseLostError): Promise<RunOutcome> {
+    this.#logger.warn("run lease taken over: stopped without recording", {
+      runId: run.id,
+      error: error.message,
+    });
+    return outcomeOf((await this.#store.getRun(run.id)) ?? run, []);
+  }
+
   async #finish(run: RunRecord, ctx: Ctx, result: SeqResult): Promise<RunOutcome> {
     const now = iso(this.#clock.now());
     if (result.kind === "suspended") {
       const wakeAt = result.waiting.map((w) => w.deadline).sort()[0] ?? null;
-      await this.#store.finishRun(run.id, this.owner, { status: "waiting", wakeAt, finishedAt: null });
+      await this.#store.finishRun(
+        run.id,
+        this.owner,
+        { status: "waiting", wakeAt, finishedAt: null },
+        run.leaseEpoch,
+      );
       this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status: "waiting" });
       return {
         runId: run.id,
@@ -459,7 +485,12 @@ export class Engine {
         error = errorData(e);
       }
     }
-    await this.#store.finishRun(run.id, this.owner, { status, outputs, error, message, finishedAt: now });
+    await this.#store.finishRun(
+      run.id,
+      this.owner,
+      { status, outputs, error, message, finishedAt: now },
+      run.leaseEpoch,
+    );
     this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status });
     return { runId: run.id, status, outputs, error, message, waiting: [] };
   }

@@ -71,9 +71,25 @@ export interface RunRecord {
   /** The process executing the run (while `running`); null when nobody is. */
   owner: string | null;
   leaseUntil: string | null;
+  /** Raised by each claim; the owner's writes carry it and are refused once another claim raised it. */
+  leaseEpoch: number;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+/** Who may write a run's records: its owner under the epoch of its claim. */
+export interface Lease {
+  owner: string;
+  epoch: number;
+}
+
+/** A write of a worker whose lease was taken over (it paused past the lease, or the run was claimed again). */
+export class LeaseLostError extends Error {
+  constructor(runId: string, lease: Lease) {
+    super(`run ${runId} is no longer under lease ${lease.owner}#${lease.epoch}: nothing recorded`);
+    this.name = "LeaseLostError";
+  }
 }
 
 export interface NewRun {
@@ -164,13 +180,15 @@ export interface RunStore {
     steal?: boolean,
   ): Promise<RunRecord | undefined>;
   /** Extends the lease; false when the run is no longer ours or no longer running (e.g. cancelled). */
-  renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean>;
+  renewLease(id: string, owner: string, leaseUntil: string, epoch?: number): Promise<boolean>;
   /** Gives up `owner`'s claim on a running run so another executor may take it now; false if not ours. */
   releaseRun(id: string, owner: string, at: string): Promise<boolean>;
   /** Records the run's new status (finished or waiting) and gives up ownership. */
-  finishRun(id: string, owner: string, finish: RunFinish): Promise<void>;
-  startStep(step: NewStep): Promise<StepRecord>;
-  finishStep(runId: string, key: string, attempt: number, finish: StepFinish): Promise<void>;
+  /** With `epoch`, nothing is recorded once another claim raised the run's epoch. */
+  finishRun(id: string, owner: string, finish: RunFinish, epoch?: number): Promise<void>;
+  /** With a lease, recorded only while the run is under it; otherwise throws LeaseLostError. */
+  startStep(step: NewStep, lease?: Lease): Promise<StepRecord>;
+  finishStep(runId: string, key: string, attempt: number, finish: StepFinish, lease?: Lease): Promise<void>;
   /** Settles the run's pending approval (one transaction); throws when there is none. */
   decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord>;
   /** Marks an unfinished run cancelled; throws when it has already finished. */

@@ -1,11 +1,9 @@
 /**
- * The store's database: one Kysely instance over embedded SQLite (node:sqlite).
- *
- * PostgreSQL plugs in later without touching callers: `openDatabase` gains a `url`
- * option (`postgres://…`) that builds Kysely's `PostgresDialect` over a `pg` Pool
- * instead of `NodeSqliteDialect`, sets `dialect: "postgres"`, and runs the same
- * migrations. That works because every query and migration outside
- * `sqlite-driver.ts` is written with Kysely's builders, never SQLite-only SQL.
+ * The store's database: one Kysely instance over embedded SQLite (node:sqlite), or over
+ * PostgreSQL (Kysely's `PostgresDialect` on a `pg` Pool) when given a `postgres://…` URL.
+ * Both run the same migrations and the same queries: everything outside `sqlite-driver.ts`,
+ * `postgres-pool.ts` and `dialect.ts` is written with Kysely's builders, and the few places
+ * where the dialects differ ask `dialectOf(db)`.
  *
  * Open one Database per process and share it: node:sqlite is synchronous, so a second
  * connection to the same file in the same process would block the thread on the first
@@ -14,13 +12,15 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { Kysely } from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
+import type { Dialect } from "./dialect.ts";
 import { migrations } from "./migrations/index.ts";
+import { checkDatabaseUrl, openPool, redactDatabaseUrl } from "./postgres-pool.ts";
 import type { RampartDb } from "./schema.ts";
 import { NodeSqliteDialect } from "./sqlite-driver.ts";
 
-export type Dialect = "sqlite" | "postgres";
+export type { Dialect };
 
 export interface Database {
   db: Kysely<RampartDb>;
@@ -29,15 +29,30 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Where a process's store lives: the data dir (the master key; SQLite's file) and, for PostgreSQL, its URL. */
+export interface StoreLocation {
+  dataDir: string;
+  /** `postgres://…`; absent: embedded SQLite in the data dir. */
+  url?: string;
+}
+
 export interface OpenDatabaseOptions {
   /** Folder of the database file and the key file; created owner-only if missing. */
   dataDir: string;
+  /**
+   * A `postgres://…` URL: the database lives there instead of `<dataDir>/rampart.db` (the data dir
+   * still holds the master key). Absent: embedded SQLite.
+   */
+  url?: string;
+  /** PostgreSQL connections kept at most (default 10). */
+  poolSize?: number;
   /** How long a writer waits for another process's lock before failing, in ms (default 5000). */
   busyTimeoutMs?: number;
 }
 
-/** Opens (creating if needed) `<dataDir>/rampart.db` and brings its schema up to date. */
+/** Opens (creating if needed) `<dataDir>/rampart.db`, or the PostgreSQL database at `url`, and brings its schema up to date. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options);
   const dataDir = ensureDataDir(options.dataDir);
   const sqlite = openSqliteFile(resolve(dataDir, "rampart.db"), options.busyTimeoutMs);
   const db = new Kysely<RampartDb>({ dialect: new NodeSqliteDialect(sqlite) });
@@ -48,6 +63,22 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     throw error;
   }
   return { db, dialect: "sqlite", dataDir, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const dataDir = ensureDataDir(options.dataDir);
+  const db = new Kysely<RampartDb>({
+    dialect: new PostgresDialect({ pool: openPool(url, options.poolSize) }),
+  });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    // pg's messages name the host and user, never the password; say which database without it either.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot open the database ${redactDatabaseUrl(url)}: ${reason}`, { cause: error });
+  }
+  return { db, dialect: "postgres", dataDir, close: () => db.destroy() };
 }
 
 /** The SQLite file with Rampart's settings: WAL, foreign keys, and pages and cache sized for alerts of a few KB. */
@@ -106,6 +137,16 @@ export async function migrate(db: Kysely<any>, list: Record<string, Migration> =
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = flag?.trim() || env.RAMPART_HOME?.trim() || ".rampart";
   return resolve(chosen);
+}
+
+/**
+ * `--database`, else `$RAMPART_DATABASE_URL`, else none (embedded SQLite); checked, with the error naming
+ * where the value came from.
+ */
+export function resolveDatabaseUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (flag !== undefined) return checkDatabaseUrl(flag, "--database");
+  const fromEnv = env.RAMPART_DATABASE_URL?.trim();
+  return fromEnv ? checkDatabaseUrl(fromEnv, "RAMPART_DATABASE_URL") : undefined;
 }
 
 /** Creates the data dir owner-only (it holds the key file and every saved credential). */

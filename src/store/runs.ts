@@ -1,22 +1,25 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { ConflictError, NotFoundError } from "../connectors/sdk/index.ts";
 // The engine defines what it needs from persistence (a port); this file is the SQL side of it.
-import type {
-  ApprovalDecision,
-  NewRun,
-  NewStep,
-  RunCause,
-  RunFinish,
-  RunRecord,
-  RunStatus,
-  RunStore,
-  StepErrorData,
-  StepFinish,
-  StepRecord,
-  StepWarning,
+import {
+  type ApprovalDecision,
+  type Lease,
+  LeaseLostError,
+  type NewRun,
+  type NewStep,
+  type RunCause,
+  type RunFinish,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type StepErrorData,
+  type StepFinish,
+  type StepRecord,
+  type StepWarning,
 } from "../engine/run-store.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
+import { dialectOf } from "./dialect.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["queued", "running", "waiting"];
@@ -36,9 +39,14 @@ export interface RunPageFilter {
 /** Runs and their step attempts in SQL, through Kysely's builders only (SQLite today, PostgreSQL later). */
 export class SqlRunStore implements RunStore {
   readonly #db: Kysely<RampartDb>;
+  /** PostgreSQL runs claims concurrently: they lock the run's row; SQLite's writers are serialized already. */
+  readonly #lockRows: boolean;
+  /** The last step insert queued for each run (PostgreSQL), settled either way. */
+  readonly #stepInserts = new Map<string, Promise<void>>();
 
   constructor(database: Pick<Database, "db">) {
     this.#db = database.db;
+    this.#lockRows = dialectOf(database.db) === "postgres";
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -60,6 +68,8 @@ export class SqlRunStore implements RunStore {
       cause: json(run.cause),
       owner: run.owner,
       lease_until: run.leaseUntil,
+      // A run created under its owner's lease is that owner's first claim.
+      lease_epoch: run.owner ? 1 : 0,
       wake_at: null,
       created_at: run.createdAt,
       updated_at: run.createdAt,
@@ -145,16 +155,31 @@ export class SqlRunStore implements RunStore {
     steal = false,
   ): Promise<RunRecord | undefined> {
     return this.#db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      // Another worker claiming the same run holds its row: skip it rather than wait, as if taken.
+      const row = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", id)
+        .$if(this.#lockRows, (q) => q.forUpdate().skipLocked())
+        .executeTakeFirst();
       if (!row || !UNFINISHED.includes(row.status)) return undefined;
       const free = row.owner === null || row.owner === owner || (row.lease_until ?? "") < now || steal;
       if (!free) return undefined;
+      // Every claim is a new epoch, even the same owner's: an earlier execution of it is fenced off too.
+      const lease_epoch = Number(row.lease_epoch) + 1;
       await trx
         .updateTable("runs")
-        .set({ owner, lease_until: leaseUntil, status: "running", updated_at: now })
+        .set({ owner, lease_until: leaseUntil, lease_epoch, status: "running", updated_at: now })
         .where("id", "=", id)
         .execute();
-      return toRun({ ...row, owner, lease_until: leaseUntil, status: "running", updated_at: now });
+      return toRun({
+        ...row,
+        owner,
+        lease_until: leaseUntil,
+        lease_epoch,
+        status: "running",
+        updated_at: now,
+      });
     });
   }
 
@@ -169,18 +194,19 @@ export class SqlRunStore implements RunStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async renewLease(id: string, owner: string, leaseUntil: string): Promise<boolean> {
+  async renewLease(id: string, owner: string, leaseUntil: string, epoch?: number): Promise<boolean> {
     const result = await this.#db
       .updateTable("runs")
       .set({ lease_until: leaseUntil })
       .where("id", "=", id)
       .where("owner", "=", owner)
       .where("status", "=", "running")
+      .$if(epoch !== undefined, (q) => q.where("lease_epoch", "=", epoch!))
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  async finishRun(id: string, owner: string, finish: RunFinish): Promise<void> {
+  async finishRun(id: string, owner: string, finish: RunFinish, epoch?: number): Promise<void> {
     await this.#db
       .updateTable("runs")
       .set({
@@ -197,12 +223,58 @@ export class SqlRunStore implements RunStore {
       .where("id", "=", id)
       .where("owner", "=", owner)
       .where("status", "=", "running")
+      .$if(epoch !== undefined, (q) => q.where("lease_epoch", "=", epoch!))
       .execute();
   }
 
+  /**
+   * Runs `write` only while the run is under `lease`, in one transaction with the check. On PostgreSQL
+   * the check holds the run's row (FOR SHARE) until the write commits, so a claim by another worker
+   * waits for it and the write is either before the takeover or refused.
+   */
+  async #fenced<T>(runId: string, lease: Lease, write: (db: Kysely<RampartDb>) => Promise<T>): Promise<T> {
+    return this.#db.transaction().execute(async (trx) => {
+      const held = await trx
+        .selectFrom("runs")
+        .select("id")
+        .where("id", "=", runId)
+        .where("owner", "=", lease.owner)
+        .where("lease_epoch", "=", lease.epoch)
+        .where("status", "=", "running")
+        .$if(this.#lockRows, (q) => q.forShare())
+        .executeTakeFirst();
+      if (!held) throw new LeaseLostError(runId, lease);
+      return write(trx);
+    });
+  }
+
+  /**
+   * Only the run's executor (one process, under the lease) inserts its steps, but a `foreach` inserts
+   * several at once. SQLite's one connection runs them one by one; on PostgreSQL's pool they would
+   * compute the same `seq`, so this process queues them per run.
+   */
+  async startStep(step: NewStep, lease?: Lease): Promise<StepRecord> {
+    const write = () =>
+      lease
+        ? this.#fenced(step.runId, lease, (db) => this.#insertStep(db, step))
+        : this.#insertStep(this.#db, step);
+    if (!this.#lockRows) return write();
+    const previous = this.#stepInserts.get(step.runId);
+    const insert = previous ? previous.then(write) : write();
+    const settled = insert.then(
+      () => {},
+      () => {},
+    );
+    this.#stepInserts.set(step.runId, settled);
+    try {
+      return await insert;
+    } finally {
+      if (this.#stepInserts.get(step.runId) === settled) this.#stepInserts.delete(step.runId);
+    }
+  }
+
   // One statement (no transaction): the attempt's order in the run is computed by the insert itself.
-  // Only the run's executor inserts its steps, so two inserts for one run never race.
-  async startStep(step: NewStep): Promise<StepRecord> {
+  async #insertStep(db: Kysely<RampartDb>, step: NewStep): Promise<StepRecord> {
     const row: Omit<RunStepsTable, "seq"> = {
       run_id: step.runId,
       step_key: step.key,
@@ -219,7 +291,7 @@ export class SqlRunStore implements RunStore {
       started_at: step.startedAt,
       finished_at: null,
     };
-    const inserted = await this.#db
+    const inserted = await db
       .insertInto("run_steps")
       .values({
         ...row,
@@ -235,8 +307,25 @@ export class SqlRunStore implements RunStore {
     return { ...toStep({ ...row, input: null, seq: inserted.seq }), input: step.input ?? null };
   }
 
-  async finishStep(runId: string, key: string, attempt: number, finish: StepFinish): Promise<void> {
-    await this.#db
+  async finishStep(
+    runId: string,
+    key: string,
+    attempt: number,
+    finish: StepFinish,
+    lease?: Lease,
+  ): Promise<void> {
+    if (lease) return this.#fenced(runId, lease, (db) => this.#updateStep(db, runId, key, attempt, finish));
+    return this.#updateStep(this.#db, runId, key, attempt, finish);
+  }
+
+  async #updateStep(
+    db: Kysely<RampartDb>,
+    runId: string,
+    key: string,
+    attempt: number,
+    finish: StepFinish,
+  ): Promise<void> {
+    await db
       .updateTable("run_steps")
       .set({
         status: finish.status,
@@ -254,7 +343,13 @@ export class SqlRunStore implements RunStore {
 
   async decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord> {
     return this.#db.transaction().execute(async (trx) => {
-      const run = await trx.selectFrom("runs").select("status").where("id", "=", runId).executeTakeFirst();
+      // Two decisions at once: the second waits for the first's commit and then sees the step decided.
+      const run = await trx
+        .selectFrom("runs")
+        .select("status")
+        .where("id", "=", runId)
+        .$if(this.#lockRows, (q) => q.forUpdate())
+        .executeTakeFirst();
       if (!run) throw new NotFoundError(`no run "${runId}"`, { field: "run" });
       let query = trx
         .selectFrom("run_steps")
@@ -314,7 +409,12 @@ export class SqlRunStore implements RunStore {
 
   async cancelRun(id: string, at: string): Promise<RunRecord> {
     return this.#db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+      const row = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("id", "=", id)
+        .$if(this.#lockRows, (q) => q.forUpdate())
+        .executeTakeFirst();
       if (!row) throw new NotFoundError(`no run "${id}"`, { field: "run" });
       if (!UNFINISHED.includes(row.status)) {
         throw new ConflictError(`run ${id} has already finished (${row.status})`, { field: "run" });
@@ -329,6 +429,13 @@ export class SqlRunStore implements RunStore {
         lease_until: null,
       };
       await trx.updateTable("runs").set(changes).where("id", "=", id).execute();
+      // The attempts in flight end here: their executor's own writes are refused from now on (fenced).
+      await trx
+        .updateTable("run_steps")
+        .set({ status: "interrupted", error: JSON.stringify(error), finished_at: at })
+        .where("run_id", "=", id)
+        .where("status", "in", ["running", "waiting"])
+        .execute();
       return toRun({ ...row, ...changes });
     });
   }
@@ -400,6 +507,7 @@ function toRun(row: Selectable<RunsTable>): RunRecord {
     cause: parse<RunCause>(row.cause),
     owner: row.owner,
     leaseUntil: row.lease_until,
+    leaseEpoch: Number(row.lease_epoch),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,

@@ -35,6 +35,8 @@ export interface RunsTable {
   cause: string | null;
   owner: string | null;
   lease_until: string | null;
+  /** Raised by every claim: writes of the run carry the epoch they were claimed with (0014_lease_epoch). */
+  lease_epoch: number;
   /** A `waiting` run's next look: its earliest deadline, or the time a decision was recorded. */
   wake_at: string | null;
   created_at: string;

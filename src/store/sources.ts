@@ -31,7 +31,10 @@ const COLUMNS = [
   "name",
   "connection",
   "connector",
-  sql<number>`max(1000, min(interval_ms, ${sql.lit(MAX_SOURCE_INTERVAL_MS)}))`.as("interval_ms"),
+  // CASE rather than SQLite's two-argument max/min (PostgreSQL's greatest/least): the same SQL on both.
+  sql<number>`case when interval_ms < 1000 then 1000 when interval_ms > ${sql.lit(MAX_SOURCE_INTERVAL_MS)} then ${sql.lit(MAX_SOURCE_INTERVAL_MS)} else interval_ms end`.as(
+    "interval_ms",
+  ),
   "checkpoint",
   "failures",
   "last_error",

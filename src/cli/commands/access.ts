@@ -7,7 +7,7 @@ import { AuditLog } from "../../store/audit.ts";
 import { openDatabase } from "../../store/database.ts";
 import type { RampartDb } from "../../store/schema.ts";
 import { UserStore } from "../../store/users.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { UsageError } from "../failure.ts";
 import { readNewPassword } from "../password-input.ts";
 import { table } from "../table.ts";
@@ -17,7 +17,7 @@ async function withDb<T>(
   command: Command,
   fn: (db: Kysely<RampartDb>, audit: AuditLog) => Promise<T>,
 ): Promise<T> {
-  const database = await openDatabase({ dataDir: dataDirOf(command) });
+  const database = await openDatabase(storeOf(command));
   try {
     return await fn(database.db, new AuditLog(database.db));
   } finally {

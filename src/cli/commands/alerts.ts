@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import { NotFoundError, ValidationError } from "../../connectors/sdk/index.ts";
 import type { AlertFilter } from "../../store/alerts.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { parseSince } from "../duration.ts";
 import { severityName, statusName } from "../source-reports.ts";
 import { table } from "../table.ts";
@@ -75,7 +75,7 @@ export function registerAlertCommands(program: Command): void {
         if (options.severity) filter.severityAtLeast = pick(SEVERITIES, options.severity, "--severity");
         if (options.status) filter.statusId = pick(STATUSES, options.status, "--status");
         if (options.since) filter.since = parseSince(options.since, "--since");
-        await withWorkspace(dataDirOf(command), async ({ alerts: store }) => {
+        await withWorkspace(storeOf(command), async ({ alerts: store }) => {
           const list = await store.list(filter);
           if (options.json) return console.log(JSON.stringify(list, null, 2));
           if (list.length === 0) return console.log("no alerts match");
@@ -100,7 +100,7 @@ export function registerAlertCommands(program: Command): void {
     .command("show <id>")
     .description("Show one alert: its OCSF event and how many times it changed")
     .action(async (id: string, _options: unknown, command: Command) => {
-      await withWorkspace(dataDirOf(command), async ({ alerts: store }) => {
+      await withWorkspace(storeOf(command), async ({ alerts: store }) => {
         const alert = await store.get(id);
         if (!alert) throw new NotFoundError(`no alert with id ${id}`, { field: "id" });
         const versions = await store.versions(id);
@@ -116,7 +116,7 @@ export function registerAlertCommands(program: Command): void {
     .action(async (options: { format: string; out?: string }, command: Command) => {
       if (options.format !== "ndjson")
         throw new ValidationError("--format must be ndjson", { field: "--format" });
-      await withWorkspace(dataDirOf(command), async ({ alerts: store }) => {
+      await withWorkspace(storeOf(command), async ({ alerts: store }) => {
         const out = options.out ? createWriteStream(options.out, { mode: 0o600 }) : process.stdout;
         for await (const event of store.export()) {
           if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, "drain");

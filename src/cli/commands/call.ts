@@ -7,7 +7,7 @@ import {
   OUTPUT_MISMATCH_MESSAGE,
 } from "../../connectors/sdk/index.ts";
 import { resolveConfig } from "../connection-config.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
 import { readJsonArg, warnInlineSecrets } from "../input.ts";
@@ -43,7 +43,7 @@ export function registerCallCommand(program: Command): void {
           config: options.config,
           connection: options.connection,
           connector: connectorName,
-          dataDir: dataDirOf(command),
+          store: storeOf(command),
         });
         warnInlineSecrets(options.config, config, connector);
         const logger = withoutMismatchLog(jsonLogger(options.logLevel as "debug"));

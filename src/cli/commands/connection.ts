@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createClient, jsonLogger } from "../../connectors/sdk/index.ts";
-import { dataDirOf, withConnections } from "../connection-store.ts";
+import { storeOf, withConnections } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
 import { readJsonArg, warnInlineSecrets } from "../input.ts";
@@ -23,7 +23,7 @@ export function registerConnectionCommands(program: Command): void {
       const config = readJsonArg(options.config, "--config");
       const registry = await registryOf(command);
       const saved = await withConnections(
-        dataDirOf(command),
+        storeOf(command),
         (store) => store.add({ name, connector: options.connector, config }),
         registry,
       );
@@ -38,11 +38,7 @@ export function registerConnectionCommands(program: Command): void {
     .action(async (name: string, options: { config: string }, command: Command) => {
       const config = readJsonArg(options.config, "--config");
       const registry = await registryOf(command);
-      const saved = await withConnections(
-        dataDirOf(command),
-        (store) => store.update(name, config),
-        registry,
-      );
+      const saved = await withConnections(storeOf(command), (store) => store.update(name, config), registry);
       warnInlineSecrets(options.config, config, registry.get(saved.connector));
       console.log(`updated connection "${saved.name}" (${saved.connector})`);
     });
@@ -53,7 +49,7 @@ export function registerConnectionCommands(program: Command): void {
     .option("--json", "print JSON: [{name, connector, config, createdAt, updatedAt}]")
     .action(async (options: { json?: boolean }, command: Command) => {
       const list = await withConnections(
-        dataDirOf(command),
+        storeOf(command),
         (store) => store.list(),
         await registryOf(command),
       );
@@ -72,7 +68,7 @@ export function registerConnectionCommands(program: Command): void {
     .description("Check a saved connection with its connector's cheapest read-only operation")
     .option("--log-level <level>", "log HTTP traffic to stderr at this level", "warn")
     .action(async (name: string, options: { logLevel: string }, command: Command) => {
-      const saved = await withConnections(dataDirOf(command), (store) => store.get(name));
+      const saved = await withConnections(storeOf(command), (store) => store.get(name));
       const connector = (await registryOf(command)).get(saved.connector);
       if (!connector)
         throw new UsageError(
@@ -98,7 +94,7 @@ export function registerConnectionCommands(program: Command): void {
     .command("remove <name>")
     .description("Delete a saved connection")
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withConnections(dataDirOf(command), (store) => store.remove(name));
+      await withConnections(storeOf(command), (store) => store.remove(name));
       console.log(`removed connection "${name}"`);
     });
 }

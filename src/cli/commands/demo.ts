@@ -79,7 +79,7 @@ export function registerDemoCommand(program: Command): void {
           `Rampart demo: ${lab.simulators.length} vendor simulators on loopback, embedded SQLite in ${dataDir}`,
         );
         say();
-        await withEngine(dataDir, {}, async (session) => {
+        await withEngine({ dataDir }, {}, async (session) => {
           const { connections, database } = session;
           const sources = new SourceStore(database.db);
           const alerts = new AlertStore(database.db);

@@ -5,7 +5,7 @@ import { Ingestor } from "../../ingest/ingest.ts";
 import type { PollReport } from "../../ingest/poll-source.ts";
 import { TriggerMatcher } from "../../ingest/triggers.ts";
 import { SqlIngestStore } from "../../store/ingest-store.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { withEngine } from "../run-engine.ts";
 import { sourceReportTable } from "../source-reports.ts";
@@ -43,7 +43,7 @@ export function registerIngestCommand(program: Command): void {
         const triggers = await triggersOf(dir, registry);
         // With --json, stdout carries only the JSON; everything else goes to stderr.
         const say = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
-        await withEngine(dataDirOf(command), { registry }, async (session) => {
+        await withEngine(storeOf(command), { registry }, async (session) => {
           const { database } = session;
           const progress = !options.json && process.stderr.isTTY;
           const matcher = new TriggerMatcher({ triggers });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { startService } from "../../api/service.ts";
 import { serviceLog } from "../../api/service-log.ts";
 import { parseDuration } from "../../engine/duration.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
 import { UsageError } from "../failure.ts";
 import { playbooksDirOf } from "../triggers.ts";
@@ -53,9 +53,11 @@ export function registerServeCommand(program: Command): void {
         const concurrency = Number(options.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)
           throw new UsageError("--concurrency must be a whole number from 1 to 1000");
+        const store = storeOf(command);
         const service = await startService({
           logger: serviceLog(),
-          dataDir: dataDirOf(command),
+          dataDir: store.dataDir,
+          databaseUrl: store.url,
           registry: await registryOf(command),
           host: options.host,
           port,

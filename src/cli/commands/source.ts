@@ -3,7 +3,7 @@ import { vendors } from "../../connectors/registry.ts";
 import { ValidationError } from "../../connectors/sdk/index.ts";
 import { parseDuration } from "../../engine/duration.ts";
 import { IngestRejectStore } from "../../store/ingest-rejects.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { formatDuration } from "../duration.ts";
 import { table } from "../table.ts";
 import { withWorkspace } from "../workspace.ts";
@@ -20,7 +20,7 @@ export function registerSourceCommands(program: Command): void {
     .option("--every <duration>", "polling interval, e.g. 30s, 5m, 1h", "1m")
     .action(async (name: string, options: { connection: string; every: string }, command: Command) => {
       const intervalMs = parseDuration(options.every, "--every");
-      await withWorkspace(dataDirOf(command), async ({ connections, sources }) => {
+      await withWorkspace(storeOf(command), async ({ connections, sources }) => {
         const saved = await connections.describe(options.connection);
         const vendor = vendors.find((v) => v.connector.name === saved.connector);
         if (!vendor?.alertSource) {
@@ -44,7 +44,7 @@ export function registerSourceCommands(program: Command): void {
     .description("List alert sources with their checkpoint and health")
     .option("--json", "print JSON")
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withWorkspace(dataDirOf(command), async ({ database, sources, alerts }) => {
+      await withWorkspace(storeOf(command), async ({ database, sources, alerts }) => {
         const rejects = new IngestRejectStore(database.db);
         const list = await Promise.all(
           (await sources.list()).map(async (s) => ({
@@ -95,7 +95,7 @@ export function registerSourceCommands(program: Command): void {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new ValidationError("--limit must be a positive integer", { field: "--limit" });
-      await withWorkspace(dataDirOf(command), async ({ database, sources }) => {
+      await withWorkspace(storeOf(command), async ({ database, sources }) => {
         if (!(await sources.get(name)))
           throw new ValidationError(`no source named "${name}"`, { field: "name" });
         const list = await new IngestRejectStore(database.db).list(name, limit);
@@ -120,7 +120,7 @@ export function registerSourceCommands(program: Command): void {
     .command("remove <name>")
     .description("Stop ingesting from a source (its alerts stay)")
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withWorkspace(dataDirOf(command), async ({ sources }) => {
+      await withWorkspace(storeOf(command), async ({ sources }) => {
         if (!(await sources.remove(name)))
           throw new ValidationError(`no source named "${name}"`, { field: "name" });
         console.log(`removed source "${name}"`);

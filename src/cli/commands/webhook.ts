@@ -5,7 +5,7 @@ import { signDelivery } from "../../api/webhooks/signature.ts";
 import { NotFoundError } from "../../connectors/sdk/index.ts";
 import { openSecretBox } from "../../store/secrets.ts";
 import { WebhookSecretStore } from "../../store/webhooks.ts";
-import { dataDirOf } from "../connection-store.ts";
+import { storeOf } from "../connection-store.ts";
 import { UsageError } from "../failure.ts";
 import { withWorkspace } from "../workspace.ts";
 
@@ -63,8 +63,9 @@ function checkName(playbook: string): void {
 }
 
 async function withSecrets<T>(command: Command, fn: (secrets: WebhookSecretStore) => Promise<T>): Promise<T> {
-  const dataDir = dataDirOf(command);
-  return withWorkspace(dataDir, ({ database }) =>
+  const store = storeOf(command);
+  const { dataDir } = store;
+  return withWorkspace(store, ({ database }) =>
     fn(new WebhookSecretStore({ database, secrets: openSecretBox({ dataDir }) })),
   );
 }

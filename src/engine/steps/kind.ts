@@ -4,7 +4,7 @@ import type { LoadedPlaybook } from "../load.ts";
 import type { OperationCaller, RunRedactor } from "../operation-caller.ts";
 import type { Step } from "../playbook-schema.ts";
 import type { StepPolicy } from "../policy.ts";
-import type { StepErrorData, StepRecord, StepWarning } from "../run-store.ts";
+import type { Lease, StepErrorData, StepRecord, StepWarning } from "../run-store.ts";
 import type { ScriptRunnerLike, WaitingApproval } from "../types.ts";
 
 /** One execution of a run, shared by every step of it. */
@@ -13,6 +13,8 @@ export interface RunState {
   /** Every recorded attempt, by step key. */
   rows: Map<string, StepRecord[]>;
   redactor: RunRedactor;
+  /** The lease this execution writes under; every step record is refused once it is taken over. */
+  lease?: Lease;
   /** Aborts the attempts in flight: the run was cancelled or its lease lost. */
   signal: AbortSignal;
   cancelled(): boolean;

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { dialectOf } from "../dialect.ts";
 
 /** Who may use the service: users, browser sessions, API tokens, and the append-only audit log. */
 export async function up(db: Kysely<any>): Promise<void> {
@@ -36,9 +37,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("revoked_at", "bigint")
     .execute();
 
+  // SQLite's INTEGER PRIMARY KEY AUTOINCREMENT is PostgreSQL's identity column; both number rows 1, 2, ….
+  const postgres = dialectOf(db) === "postgres";
   await db.schema
     .createTable("audit_log")
-    .addColumn("id", "integer", (col) => col.primaryKey().autoIncrement())
+    .addColumn("id", "integer", (col) =>
+      postgres ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement(),
+    )
     .addColumn("at", "bigint", (col) => col.notNull())
     .addColumn("actor", "varchar(80)", (col) => col.notNull())
     .addColumn("role", "varchar(16)")

@@ -9,6 +9,7 @@ import * as access from "./0010_access.ts";
 import * as sourcePause from "./0011_source_pause.ts";
 import * as triggerErrors from "./0012_trigger_errors.ts";
 import * as runWake from "./0013_run_wake.ts";
+import * as leaseEpoch from "./0014_lease_epoch.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   "0011_source_pause": sourcePause,
   "0012_trigger_errors": triggerErrors,
   "0013_run_wake": runWake,
+  "0014_lease_epoch": leaseEpoch,
 };
