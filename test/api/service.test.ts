@@ -169,6 +169,15 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     });
     const one = (await call("GET", `/api/v1/alerts/${alerts[0].id}`, "viewer")).body;
     assert.equal(one.ocsf.class_uid, 2004);
+    assert.deepEqual(
+      alerts[0].observables,
+      one.ocsf.observables.slice(0, 5).map((o: { name: string; type: string; value: string }) => ({
+        name: o.name,
+        type: o.type,
+        value: String(o.value),
+      })),
+    );
+    assert.ok(alerts[0].observables.length > 0);
     assert.ok(Array.isArray(one.versions));
     assert.ok(Array.isArray(one.runs));
     const runs = await until("a triggered run", async () => {
@@ -229,6 +238,13 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     assert.equal(done.status, 200);
     assert.equal(done.body.status_id, 2);
     assert.equal(done.body.version, alert.version + 1);
+    // A list row carries the assignee and the event's first observables, for the UI's table.
+    assert.equal(alert.assignee, null);
+    assert.equal(done.body.assignee, "kim");
+    const row = (await call("GET", "/api/v1/alerts?status=in_progress&limit=500", "viewer")).body.items.find(
+      (a: { id: string }) => a.id === alert.id,
+    );
+    assert.equal(row.assignee, "kim");
     const one = (await call("GET", `/api/v1/alerts/${alert.id}`, "viewer")).body;
     assert.deepEqual(
       [one.ocsf.status, one.ocsf.assignee, one.ocsf.comment],

@@ -47,7 +47,23 @@ const AlertView = Type.Object({
   version: Type.Integer(),
   ingested_at: Type.String(),
   updated_at: Type.String(),
+  /** Who the alert is assigned to (OCSF `assignee.name`), or null. */
+  assignee: Type.Union([Type.String(), Type.Null()]),
+  /** The first observables of the OCSF event (a list's main ones; the event has them all). */
+  observables: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), value: Type.String() })),
 });
+
+/** How many observables a list row carries. */
+const ROW_OBSERVABLES = 5;
+
+function mainObservables(ocsf: Record<string, unknown>) {
+  const all = Array.isArray(ocsf.observables) ? (ocsf.observables as Array<Record<string, unknown>>) : [];
+  return all.slice(0, ROW_OBSERVABLES).map((o) => ({
+    name: String(o.name ?? ""),
+    type: String(o.type ?? o.type_id ?? ""),
+    value: String(o.value ?? ""),
+  }));
+}
 
 function view(a: StoredAlert) {
   return {
@@ -62,6 +78,8 @@ function view(a: StoredAlert) {
     version: a.version,
     ingested_at: new Date(a.ingestedAt).toISOString(),
     updated_at: new Date(a.updatedAt).toISOString(),
+    assignee: (a.ocsf.assignee as { name?: string } | undefined)?.name ?? null,
+    observables: mainObservables(a.ocsf),
   };
 }
 
