@@ -453,4 +453,33 @@ describe("rampart serve as the always-on service, over real HTTP with the simula
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.field, "filter");
   });
+  test("the alerts' live stream says when a poll stored new alerts, with the source and its counts", async () => {
+    const res = await fetch(`${serve.url}/api/v1/alerts/events`, {
+      headers: { authorization: `Bearer ${token.viewer}` },
+    });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const stream = res.body!.getReader();
+    const generated = await fetch(`${canary.url}/__sim/generate`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ count: 2 }),
+    });
+    assert.equal(generated.status, 200);
+    let seen = "";
+    const deadline = setTimeout(() => void stream.cancel(), 20_000);
+    while (!/event: poll\ndata: .*\n\n/.test(seen)) {
+      const { value, done } = await stream.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+    }
+    clearTimeout(deadline);
+    await stream.cancel();
+    const data = JSON.parse(/event: poll\ndata: (.*)\n/.exec(seen)![1]!);
+    assert.equal(data.source, "canary");
+    assert.ok(data.new >= 1, seen);
+    const unauthenticated = await fetch(`${serve.url}/api/v1/alerts/events`);
+    assert.equal(unauthenticated.status, 401);
+    await unauthenticated.body?.cancel();
+  });
 });

@@ -4,6 +4,7 @@ import type { Runtime } from "../../app/runtime.ts";
 import { NotFoundError } from "../../core/errors.ts";
 import type { StoredAlert } from "../../store/alerts.ts";
 import { errors, PageQuery } from "../schemas.ts";
+import { liveStreams, streamEvents } from "../sse.ts";
 
 const Json = Type.Unsafe<unknown>({});
 /** OCSF severity_id by caption. */
@@ -113,6 +114,31 @@ function filterOf(q: Record<string, unknown>) {
 export function alertRoutes(runtime: Runtime) {
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ["alerts"];
+    const streams = liveStreams(app);
+
+    app.get(
+      "/alerts/events",
+      {
+        config: { access: "viewer" },
+        schema: {
+          tags,
+          summary:
+            "Live: an `event: poll` (Server-Sent Events) each time a source's poll stored new or updated alerts, with its counts",
+        },
+      },
+      async (request, reply) =>
+        streamEvents(streams, request, reply, (send) =>
+          runtime.onPoll((report) => {
+            if (report.new + report.updated === 0) return;
+            send("poll", {
+              source: report.source,
+              new: report.new,
+              updated: report.updated,
+              at: new Date().toISOString(),
+            });
+          }),
+        ),
+    );
 
     app.get(
       "/alerts",
