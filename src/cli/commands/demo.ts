@@ -19,7 +19,7 @@ import { table } from "../table.ts";
 import { dispatcherOf, triggerTable } from "../triggers.ts";
 
 /** The name each demo connection is saved under; the shipped playbooks' aliases bind to these. */
-const CONNECTION_NAMES: Record<string, string> = {
+export const CONNECTION_NAMES: Record<string, string> = {
   "thinkst-canary": "canary",
   "ms-defender": "defender",
   leen: "leen",

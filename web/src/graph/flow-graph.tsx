@@ -88,12 +88,13 @@ export function FlowGraph(props: {
     id: e.id,
     source: e.from,
     target: e.to,
-    label: e.label,
+    // A condition's `when` can be long: the edge shows its start, the whole is in the YAML.
+    label: e.label.length > 36 ? `${e.label.slice(0, 35)}…` : e.label,
     className: `edge-${e.kind}`,
     markerEnd: { type: MarkerType.ArrowClosed },
     animated: props.statuses?.get(e.from) === "running",
   }));
-  const height = props.height ?? Math.min(720, Math.max(260, ...laid.nodes.map((n) => n.y + n.height + 40)));
+  const height = props.height ?? Math.min(640, Math.max(260, ...laid.nodes.map((n) => n.y + n.height + 40)));
   return (
     <div className="flow" style={{ height }} role="img" aria-label="Playbook graph">
       <ReactFlow
@@ -101,6 +102,7 @@ export function FlowGraph(props: {
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
+        fitViewOptions={{ minZoom: 0.75, maxZoom: 1 }}
         nodesConnectable={false}
         nodesDraggable={false}
         onNodeClick={(_event, node) => {
