@@ -1,20 +1,25 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo } from "react";
+import { lazy, Suspense, useEffect, useMemo } from "react";
 import { ApiError, api, onUnauthenticated } from "./api/client.ts";
 import type { Me, Role } from "./api/types.ts";
 import { Loading } from "./components/bits.tsx";
-import { AdminPage } from "./pages/admin.tsx";
 import { AlertPage } from "./pages/alert.tsx";
 import { AlertsPage } from "./pages/alerts.tsx";
-import { ConnectionsPage } from "./pages/connections.tsx";
-import { PlaybookPage } from "./pages/playbook.tsx";
-import { PlaybooksPage } from "./pages/playbooks.tsx";
-import { RunPage } from "./pages/run.tsx";
-import { RunsPage } from "./pages/runs.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
-import { SourcesPage } from "./pages/sources.tsx";
 import { Link, match, navigate, useLocation } from "./router.tsx";
 import { roleAllows, type Session, SessionContext } from "./session.tsx";
+
+// Pages past the alerts load when first opened: the graph (React Flow, dagre) and form (rjsf, Ajv)
+// libraries are not part of the first page's script.
+const RunPage = lazy(() => import("./pages/run.tsx").then((m) => ({ default: m.RunPage })));
+const RunsPage = lazy(() => import("./pages/runs.tsx").then((m) => ({ default: m.RunsPage })));
+const PlaybookPage = lazy(() => import("./pages/playbook.tsx").then((m) => ({ default: m.PlaybookPage })));
+const PlaybooksPage = lazy(() => import("./pages/playbooks.tsx").then((m) => ({ default: m.PlaybooksPage })));
+const ConnectionsPage = lazy(() =>
+  import("./pages/connections.tsx").then((m) => ({ default: m.ConnectionsPage })),
+);
+const SourcesPage = lazy(() => import("./pages/sources.tsx").then((m) => ({ default: m.SourcesPage })));
+const AdminPage = lazy(() => import("./pages/admin.tsx").then((m) => ({ default: m.AdminPage })));
 
 const NAV: Array<{ to: string; label: string; role: Role }> = [
   { to: "/alerts", label: "Alerts", role: "viewer" },
@@ -118,7 +123,9 @@ export function App() {
           Sign out
         </button>
       </header>
-      <Page path={path} />
+      <Suspense fallback={<Loading what="the page" />}>
+        <Page path={path} />
+      </Suspense>
     </SessionContext.Provider>
   );
 }

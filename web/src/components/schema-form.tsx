@@ -8,28 +8,23 @@ import ajv8 from "@rjsf/validator-ajv8";
  * schema, gives the field that is wrong. Where compiling works (tests, a relaxed policy) the form
  * checks before sending too.
  */
+const NO_ERRORS = { errors: [], errorSchema: {} };
+
+/** Whether Ajv can compile `schema` here (it cannot under the page's CSP); it reports a failure rather than throw. */
+function compiles(schema: RJSFSchema, data: unknown): boolean {
+  try {
+    return ajv8.rawValidation(schema, data).validationError === undefined;
+  } catch {
+    return false;
+  }
+}
+
 const validator: ValidatorType = {
-  validateFormData: (data, schema, ...rest) => {
-    try {
-      return ajv8.validateFormData(data, schema, ...rest);
-    } catch {
-      return { errors: [], errorSchema: {} };
-    }
-  },
-  isValid: (schema, data, root) => {
-    try {
-      return ajv8.isValid(schema, data, root);
-    } catch {
-      return false;
-    }
-  },
-  rawValidation: <Result = unknown>(schema: RJSFSchema, data?: unknown) => {
-    try {
-      return ajv8.rawValidation<Result>(schema, data);
-    } catch {
-      return {};
-    }
-  },
+  validateFormData: (data, schema, ...rest) =>
+    compiles(schema, data) ? ajv8.validateFormData(data, schema, ...rest) : NO_ERRORS,
+  isValid: (schema, data, root) => compiles(root, data) && ajv8.isValid(schema, data, root),
+  rawValidation: <Result = unknown>(schema: RJSFSchema, data?: unknown) =>
+    compiles(schema, data) ? ajv8.rawValidation<Result>(schema, data) : {},
 };
 
 /** A form generated from a JSON Schema the API declares (a playbook's inputs, a connector's connection). */
