@@ -330,4 +330,53 @@ describe("the web UI in Chromium against rampart serve with the lab", { skip: no
     assert.deepEqual(browser.dialogs, []);
     await browser.shot("hostile-alert");
   });
+  test("a playbook's page draws its graph, shows the service's line:column issues in place, and starts a run from its inputs form", async () => {
+    await signIn("root");
+    const { page } = browser;
+    await page.goto(`${serve.url}/playbooks/ms-defender-get-alert-ips`);
+    await page.locator('.flow-step[data-step="get_alerts"]').waitFor();
+    assert.ok((await page.locator(".react-flow__edge").count()) >= 2);
+    const yaml = page.getByLabel("Playbook YAML");
+    const text = await yaml.inputValue();
+    await yaml.fill(text.replace("    type: call\n", "    type: cal\n"));
+    await page.getByRole("button", { name: "Validate" }).click();
+    const issue = page.locator(".yaml-issues .issue").first();
+    await issue.waitFor();
+    assert.match((await issue.textContent()) ?? "", /line \d+, column \d+/);
+    assert.match(
+      (await page.locator(".yaml-issues pre.yaml-line").first().textContent()) ?? "",
+      /type: cal$/,
+    );
+    await yaml.fill(text);
+    await page.getByRole("button", { name: "Validate" }).click();
+    await page.getByText("Valid: the service would load it.").waitFor();
+    await page.locator("#root_top").fill("7");
+    await page.getByRole("button", { name: "Start run" }).click();
+    await page.waitForURL(/\/runs\//);
+    await page.locator(".page-head .badge", { hasText: /succeeded|failed/ }).waitFor({ timeout: 30_000 });
+    const runId = decodeURIComponent(new URL(page.url()).pathname.split("/").at(-1)!);
+    const run = (await admin("GET", `/runs/${runId}`)).body.run;
+    assert.deepEqual([run.inputs, run.cause], [{ top: 7 }, { kind: "api", by: "root" }]);
+    await browser.shot("playbook-run");
+  });
+
+  test("an admin adds a connection from the form generated from the connector's schema and tests it; the secret never comes back", async () => {
+    const { page } = browser;
+    const canary = lab.get("thinkst-canary").config as { url: string; auth_token: string };
+    await page.goto(`${serve.url}/connections`);
+    await page.getByLabel("Connector").selectOption("thinkst-canary");
+    await page.locator('input[name="connection-name"]').fill("canary-ui");
+    await page.locator("#root_url").fill(canary.url);
+    await page.locator("#root_auth_token").fill(canary.auth_token);
+    assert.equal(await page.locator("#root_auth_token").getAttribute("type"), "password");
+    await page.getByRole("button", { name: "Save connection" }).click();
+    const row = page.locator('tr[data-connection="canary-ui"]');
+    await row.waitFor();
+    await row.getByRole("button", { name: "Test" }).click();
+    await row.locator(".test-result", { hasText: /^ ok/ }).waitFor();
+    assert.ok(!(await page.content()).includes(canary.auth_token), "the saved secret is not in the page");
+    const saved = (await admin("GET", "/connections/canary-ui")).body;
+    assert.deepEqual([saved.connector, saved.config.url], ["thinkst-canary", canary.url]);
+    await browser.shot("connection-added");
+  });
 });

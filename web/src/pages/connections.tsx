@@ -174,6 +174,9 @@ function AddConnection({ connectors }: { connectors: Connector[] }) {
             try {
               await api("POST", "/connections", { name, connector: chosen.name, config });
               setSaved(`Saved ${name}.`);
+              // The form unmounts with what was typed: a secret does not stay in the page once saved.
+              setConnector("");
+              setName("");
               void client.invalidateQueries({ queryKey: ["connections"] });
             } catch (e) {
               setError(e);
