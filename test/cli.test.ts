@@ -195,8 +195,9 @@ describe("rampart CLI against rampart lab", () => {
 
 test("the demo ingests every source into OCSF and leaves a data dir to explore", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "rampart-demo-test-"));
-  const run = await rampart("--data-dir", dataDir, "demo");
+  const run = await rampart("--data-dir", dataDir, "demo", "--no-serve");
   assert.equal(run.code, 0, run.stderr);
+  assert.doesNotMatch(run.stdout, /listening on/);
   assert.match(run.stdout, /Saved 7 connections/);
   assert.match(run.stdout, /Polled again: 0 new/);
   assert.match(run.stdout, /canary +1 +60 /);

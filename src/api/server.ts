@@ -24,6 +24,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
 import { userRoutes } from "./routes/users.ts";
+import { uiRoutes } from "./ui.ts";
 
 /** What the API serves from: the store and the connector catalog; later parts add theirs through `routes`. */
 export interface ServerDeps {
@@ -51,6 +52,8 @@ export interface ServerOptions {
   sessionLimits?: SessionLimits;
   loginAttemptsPerMinute?: number;
   logger?: FastifyServerOptions["logger"];
+  /** The built web UI served at `/` (default web/dist); false serves none. */
+  uiDist?: string | false;
 }
 
 export const API_PREFIX = "/api/v1";
@@ -180,6 +183,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await app.register(async (root) => {
     await healthRoutes(root, { ready: deps.ready, metrics });
     for (const routes of deps.rootRoutes ?? []) await routes(root);
+    if (options.uiDist !== false) await uiRoutes(root, { dist: options.uiDist });
   });
   return app;
 }

@@ -196,8 +196,12 @@ export class Runtime {
   }
 
   /** Calls `listener` with each source's report after every poll. */
-  onPoll(listener: (report: PollReport) => void): void {
+  onPoll(listener: (report: PollReport) => void): () => void {
     this.#pollListeners.push(listener);
+    return () => {
+      const at = this.#pollListeners.indexOf(listener);
+      if (at >= 0) this.#pollListeners.splice(at, 1);
+    };
   }
 
   /** Has the Worker look now for runs that became due (an approval decided, a run asked to resume). */

@@ -182,6 +182,15 @@ for (const kind of DATABASES)
       });
       const one = (await call("GET", `/api/v1/alerts/${alerts[0].id}`, "viewer")).body;
       assert.equal(one.ocsf.class_uid, 2004);
+      assert.deepEqual(
+        alerts[0].observables,
+        one.ocsf.observables.slice(0, 5).map((o: { name: string; type: string; value: string }) => ({
+          name: o.name,
+          type: o.type,
+          value: String(o.value),
+        })),
+      );
+      assert.ok(alerts[0].observables.length > 0);
       assert.ok(Array.isArray(one.versions));
       assert.ok(Array.isArray(one.runs));
       const runs = await until("a triggered run", async () => {
@@ -245,6 +254,13 @@ for (const kind of DATABASES)
       assert.equal(done.status, 200);
       assert.equal(done.body.status_id, 2);
       assert.equal(done.body.version, alert.version + 1);
+      // A list row carries the assignee and the event's first observables, for the UI's table.
+      assert.equal(alert.assignee, null);
+      assert.equal(done.body.assignee, "kim");
+      const row = (
+        await call("GET", "/api/v1/alerts?status=in_progress&limit=500", "viewer")
+      ).body.items.find((a: { id: string }) => a.id === alert.id);
+      assert.equal(row.assignee, "kim");
       const one = (await call("GET", `/api/v1/alerts/${alert.id}`, "viewer")).body;
       assert.deepEqual(
         [one.ocsf.status, one.ocsf.assignee, one.ocsf.comment],
@@ -459,5 +475,34 @@ for (const kind of DATABASES)
       const bad = await call("POST", "/api/v1/playbooks/slow-steps/tests", "responder", { filter: "" });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.field, "filter");
+    });
+    test("the alerts' live stream says when a poll stored new alerts, with the source and its counts", async () => {
+      const res = await fetch(`${serve.url}/api/v1/alerts/events`, {
+        headers: { authorization: `Bearer ${token.viewer}` },
+      });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/event-stream/);
+      const stream = res.body!.getReader();
+      const generated = await fetch(`${canary.url}/__sim/generate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ count: 2 }),
+      });
+      assert.equal(generated.status, 200);
+      let seen = "";
+      const deadline = setTimeout(() => void stream.cancel(), 20_000);
+      while (!/event: poll\ndata: .*\n\n/.test(seen)) {
+        const { value, done } = await stream.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      clearTimeout(deadline);
+      await stream.cancel();
+      const data = JSON.parse(/event: poll\ndata: (.*)\n/.exec(seen)![1]!);
+      assert.equal(data.source, "canary");
+      assert.ok(data.new >= 1, seen);
+      const unauthenticated = await fetch(`${serve.url}/api/v1/alerts/events`);
+      assert.equal(unauthenticated.status, 401);
+      await unauthenticated.body?.cancel();
     });
   });

@@ -4,6 +4,7 @@ import type { Runtime } from "../../app/runtime.ts";
 import { NotFoundError } from "../../core/errors.ts";
 import type { StoredAlert } from "../../store/alerts.ts";
 import { errors, PageQuery } from "../schemas.ts";
+import { liveStreams, streamEvents } from "../sse.ts";
 
 const Json = Type.Unsafe<unknown>({});
 /** OCSF severity_id by caption. */
@@ -47,7 +48,23 @@ const AlertView = Type.Object({
   version: Type.Integer(),
   ingested_at: Type.String(),
   updated_at: Type.String(),
+  /** Who the alert is assigned to (OCSF `assignee.name`), or null. */
+  assignee: Type.Union([Type.String(), Type.Null()]),
+  /** The first observables of the OCSF event (a list's main ones; the event has them all). */
+  observables: Type.Array(Type.Object({ name: Type.String(), type: Type.String(), value: Type.String() })),
 });
+
+/** How many observables a list row carries. */
+const ROW_OBSERVABLES = 5;
+
+function mainObservables(ocsf: Record<string, unknown>) {
+  const all = Array.isArray(ocsf.observables) ? (ocsf.observables as Array<Record<string, unknown>>) : [];
+  return all.slice(0, ROW_OBSERVABLES).map((o) => ({
+    name: String(o.name ?? ""),
+    type: String(o.type ?? o.type_id ?? ""),
+    value: String(o.value ?? ""),
+  }));
+}
 
 function view(a: StoredAlert) {
   return {
@@ -62,6 +79,8 @@ function view(a: StoredAlert) {
     version: a.version,
     ingested_at: new Date(a.ingestedAt).toISOString(),
     updated_at: new Date(a.updatedAt).toISOString(),
+    assignee: (a.ocsf.assignee as { name?: string } | undefined)?.name ?? null,
+    observables: mainObservables(a.ocsf),
   };
 }
 
@@ -95,6 +114,31 @@ function filterOf(q: Record<string, unknown>) {
 export function alertRoutes(runtime: Runtime) {
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ["alerts"];
+    const streams = liveStreams(app);
+
+    app.get(
+      "/alerts/events",
+      {
+        config: { access: "viewer" },
+        schema: {
+          tags,
+          summary:
+            "Live: an `event: poll` (Server-Sent Events) each time a source's poll stored new or updated alerts, with its counts",
+        },
+      },
+      async (request, reply) =>
+        streamEvents(streams, request, reply, (send) =>
+          runtime.onPoll((report) => {
+            if (report.new + report.updated === 0) return;
+            send("poll", {
+              source: report.source,
+              new: report.new,
+              updated: report.updated,
+              at: new Date().toISOString(),
+            });
+          }),
+        ),
+    );
 
     app.get(
       "/alerts",

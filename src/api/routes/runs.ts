@@ -1,11 +1,12 @@
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { StampedRunEvent } from "../../app/run-events.ts";
 import type { Runtime } from "../../app/runtime.ts";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import type { RunRecord, StepRecord } from "../../engine/run-store.ts";
 import type { RunPageFilter } from "../../store/runs.ts";
 import { errors, PageQuery } from "../schemas.ts";
+import { liveStreams, streamEvents } from "../sse.ts";
 
 const Json = Type.Unsafe<unknown>({});
 const STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"];
@@ -89,47 +90,17 @@ const Decision = Type.Object(
   { additionalProperties: false },
 );
 
-/** Server-Sent Events of run and step events, filtered; a comment line every 15 s keeps proxies from closing it. */
-function streamEvents(
-  open: Set<() => void>,
-  runtime: Runtime,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  keep: (event: StampedRunEvent) => boolean,
-): void {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-store",
-    connection: "keep-alive",
-    "x-content-type-options": "nosniff",
-  });
-  raw.write(": connected\n\n");
-  const unsubscribe = runtime.events.subscribe((event) => {
-    if (keep(event)) raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-  });
-  const heartbeat = setInterval(() => raw.write(": keep-alive\n\n"), 15_000);
-  heartbeat.unref();
-  const end = () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    open.delete(end);
-    raw.end();
-  };
-  open.add(end);
-  request.raw.on("close", end);
-}
-
 /** Runs: list, one with every step attempt, cancel, approve, reject, rerun, resume, and live events. */
 export function runRoutes(runtime: Runtime) {
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ["runs"];
-    // Live streams never end on their own: a stopping service ends them, or it would wait for them forever.
-    const streams = new Set<() => void>();
-    app.addHook("preClose", async () => {
-      for (const end of [...streams]) end();
-    });
+    const streams = liveStreams(app);
+    /** The engine's events that `keep` keeps, each as an event of its type (`run`, `step`). */
+    const runEvents =
+      (keep: (event: StampedRunEvent) => boolean) => (send: (type: string, data: unknown) => void) =>
+        runtime.events.subscribe((event) => {
+          if (keep(event)) send(event.type, event);
+        });
     const get = async (id: string) => {
       const run = await runtime.runs.getRun(id);
       if (!run) throw new NotFoundError(`no run "${id}"`, { field: "id" });
@@ -177,7 +148,13 @@ export function runRoutes(runtime: Runtime) {
         config: { access: "viewer" },
         schema: { tags, summary: "Live run and step events of every run (Server-Sent Events)" },
       },
-      async (request, reply) => streamEvents(streams, runtime, request, reply, () => true),
+      async (request, reply) =>
+        streamEvents(
+          streams,
+          request,
+          reply,
+          runEvents(() => true),
+        ),
     );
 
     app.get(
@@ -205,7 +182,12 @@ export function runRoutes(runtime: Runtime) {
       },
       async (request, reply) => {
         const run = await get((request.params as { id: string }).id);
-        streamEvents(streams, runtime, request, reply, (event) => event.runId === run.id);
+        streamEvents(
+          streams,
+          request,
+          reply,
+          runEvents((event) => event.runId === run.id),
+        );
       },
     );
 

@@ -10,13 +10,16 @@ import { startLab } from "../../lab/lab.ts";
 import { AlertStore } from "../../store/alerts.ts";
 import { SqlIngestStore } from "../../store/ingest-store.ts";
 import { SourceStore } from "../../store/sources.ts";
+import { registryOf } from "../connector-registry.ts";
+import { demoSignIn, serveDemo } from "../demo-serve.ts";
+import { UsageError } from "../failure.ts";
 import { withEngine } from "../run-engine.ts";
 import { severityName, sourceReportTable } from "../source-reports.ts";
 import { table } from "../table.ts";
 import { dispatcherOf, triggerTable } from "../triggers.ts";
 
 /** The name each demo connection is saved under; the shipped playbooks' aliases bind to these. */
-const CONNECTION_NAMES: Record<string, string> = {
+export const CONNECTION_NAMES: Record<string, string> = {
   "thinkst-canary": "canary",
   "ms-defender": "defender",
   leen: "leen",
@@ -68,8 +71,13 @@ export function registerDemoCommand(program: Command): void {
     .description(
       "Start the simulators, save connections, ingest every source into OCSF, let triggers run the shipped playbooks, and summarize (a fresh data dir unless --data-dir)",
     )
-    .action(async (_options: unknown, command: Command) => {
+    .option("--no-serve", "run, summarize and exit instead of serving the UI on the demo's data")
+    .option("--port <port>", "where the demo serves the UI and the API (0: any free port)", "8080")
+    .action(async (options: { serve: boolean; port: string }, command: Command) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0-65535");
       const say = (line = "") => process.stdout.write(`${line}\n`);
+      let signIn: { name: string; password: string } | undefined;
       const indent = (text: string) => text.replace(/^/gm, "   ");
       const given = command.optsWithGlobals<{ dataDir?: string }>().dataDir;
       const dataDir = given ?? mkdtempSync(join(tmpdir(), "rampart-demo-"));
@@ -168,6 +176,7 @@ export function registerDemoCommand(program: Command): void {
             await ingestor.close();
           }
           say();
+          if (options.serve) signIn = await demoSignIn(database.db);
         });
         say("Explore what the demo left behind:");
         say(`   bin/rampart --data-dir ${dataDir} alerts list --severity high`);
@@ -175,6 +184,17 @@ export function registerDemoCommand(program: Command): void {
         say(
           `   bin/rampart --data-dir ${dataDir} alerts export --format ndjson | bin/rampart ocsf validate --strict -`,
         );
+        if (signIn) {
+          say();
+          await serveDemo({
+            dataDir,
+            playbooksDir: SHIPPED_PLAYBOOKS,
+            registry: await registryOf(command),
+            port,
+            signIn,
+            say,
+          });
+        }
       } finally {
         await lab.close();
       }
