@@ -17,6 +17,7 @@ import { createInterface } from "node:readline";
 import type { DatabaseSync } from "node:sqlite";
 import { Agent, request } from "undici";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { DEFAULT_SCOPE } from "../src/connectors/ms-defender/connector.ts";
 import { defaultRegistry } from "../src/connectors/registry.ts";
 import { ClientPool } from "../src/connectors/sdk/index.ts";
 import { Engine, type ScriptRunnerLike } from "../src/engine/executor.ts";
@@ -336,7 +337,7 @@ async function plainClient(url: string, config: Record<string, unknown>) {
       grant_type: "client_credentials",
       client_id: String(config.client_id),
       client_secret: String(config.client_secret),
-      scope: `${url}/.default`,
+      scope: DEFAULT_SCOPE,
     }).toString(),
   });
   const token = ((await tokenReply.body.json()) as { access_token: string }).access_token;
