@@ -13,9 +13,10 @@ import { openDatabase } from "../src/store/database.ts";
 import { SqlRunStore } from "../src/store/runs.ts";
 import { openSecretBox } from "../src/store/secrets.ts";
 import { WebhookSecretStore } from "../src/store/webhooks.ts";
+import { benchSize, smokeOr } from "./support/smoke.ts";
 
-const ALERTS = Number(process.argv[2] ?? 100_000);
-const ROUNDS = 300;
+const ALERTS = benchSize(process.argv[2], 100_000, 2_000);
+const ROUNDS = smokeOr(300, 10);
 
 const HOOK = `name: bench-hook
 trigger:

@@ -25,9 +25,10 @@ import { ConnectorCaller } from "../src/engine/operation-caller.ts";
 import { createScriptRunner } from "../src/engine/sandbox/index.ts";
 import { openDatabase, openSqliteFile } from "../src/store/database.ts";
 import { SqlRunStore } from "../src/store/runs.ts";
+import { benchSize, smokeOr } from "./support/smoke.ts";
 
 const SELF = import.meta.filename;
-const COMPONENT_RUNS = Number(process.argv[2] ?? 200);
+const COMPONENT_RUNS = process.argv[2] === "--simulator" ? 0 : benchSize(process.argv[2], 200, 20);
 const TOP = 10;
 const STEPS = 40;
 
@@ -142,9 +143,9 @@ async function main(): Promise<void> {
       () => run(one),
       () => run(many),
       STEPS,
-      60,
+      smokeOr(60, 3),
     );
-    const floor = sqliteFloor(join(root, "floor.db"), 60 * STEPS);
+    const floor = sqliteFloor(join(root, "floor.db"), smokeOr(60, 3) * STEPS);
     rows.push({
       what: "engine overhead per persisted step (transform, SQLite)",
       ours: `${perStep.perStep.toFixed(3)} ms`,
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
         `{ type: script, language: ${language}, input: { n: 1 }, code: ${JSON.stringify(code)} }`;
       const s1 = chain(root, `${language}-1`, 1, step);
       const sN = chain(root, `${language}-${STEPS}`, STEPS, step);
-      const rounds = 15;
+      const rounds = smokeOr(15, 2);
       const before = { calls: sandbox.calls, ms: sandbox.ms };
       const engineSlope = await slope(
         () => run(s1),
@@ -273,7 +274,7 @@ async function slope(
   steps: number,
   rounds: number,
 ): Promise<{ perStep: number; fixed: number }> {
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < smokeOr(5, 1); i++) {
     await one();
     await many();
   }

@@ -20,6 +20,7 @@ import { INSERT_COLUMNS } from "../src/store/alerts.ts";
 import { openDatabase, openSqliteFile } from "../src/store/database.ts";
 import { SqlIngestStore } from "../src/store/ingest-store.ts";
 import { SourceStore } from "../src/store/sources.ts";
+import { benchSize, smokeOr } from "./support/smoke.ts";
 
 const END_TO_END_TARGET = 25_000;
 const NORMALIZE_TARGET = 200_000;
@@ -236,15 +237,15 @@ async function rawAlertsOf(vendor: Vendor, wanted: number): Promise<unknown[]> {
   }
 }
 
-/** Normalizations per CPU second of one vendor's alerts, cycling through them for at least 2 s. */
+/** Normalizations per CPU second of one vendor's alerts, cycling through them for at least 2 s (0.1 s in a smoke run). */
 async function normalizeAlone(vendor: Vendor, rawFile: string) {
   const source = vendor.alertSource!;
   const raw = JSON.parse(readFileSync(rawFile, "utf8")) as unknown[];
-  for (let i = 0; i < 20_000; i++) source.normalize(raw[i % raw.length]); // warm up
+  for (let i = 0; i < smokeOr(20_000, 1_000); i++) source.normalize(raw[i % raw.length]); // warm up
   const result = await timed(`normalize alone: ${vendor.connector.title}`, async (sample) => {
     let n = 0;
     const start = cpuSeconds();
-    while (cpuSeconds() - start < 2) {
+    while (cpuSeconds() - start < smokeOr(2, 0.1)) {
       for (let i = 0; i < 1000; i++) source.normalize(raw[n++ % raw.length]);
       sample();
     }
@@ -349,4 +350,4 @@ async function main(count: number): Promise<void> {
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === "--simulator") await runSimulator(Number(rest[0]));
 else if (mode === "--phase") await runPhase(rest[0]!, rest.slice(1));
-else await main(Number(mode ?? 50_000));
+else await main(benchSize(mode, 50_000, 2_000));

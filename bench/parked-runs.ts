@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Runtime } from "../src/app/runtime.ts";
 import { defaultRegistry } from "../src/connectors/registry.ts";
+import { benchSize, smokeOr } from "./support/smoke.ts";
 
-const RUNS = Number(process.argv[2] ?? 10_000);
-const WAKES = 30;
+const RUNS = benchSize(process.argv[2], 10_000, 200);
+const WAKES = smokeOr(30, 3);
 
 const ASK = `name: bench-ask
 start: ask

@@ -7,17 +7,20 @@ import { join } from "node:path";
 const here = import.meta.dirname;
 const pinned = join(here, "..", "node_modules", ".bin", "node");
 const node = existsSync(pinned) ? pinned : process.execPath;
-const wanted = process.argv.slice(2);
+const smoke = process.argv.includes("--smoke");
+const wanted = process.argv.slice(2).filter((a) => a !== "--smoke");
 const benches = readdirSync(here)
   .filter((f) => f.endsWith(".ts") && f !== "run.ts")
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort();
 
+if (smoke) console.log("Smoke run: tiny sizes, to show every bench still runs; its figures mean nothing.");
 let failed = 0;
 for (const file of benches) {
   console.log(`\n## ${file}\n`);
   const result = spawnSync(node, ["--disable-warning=ExperimentalWarning", join(here, file)], {
     stdio: "inherit",
+    env: smoke ? { ...process.env, RAMPART_BENCH_SMOKE: "1" } : process.env,
   });
   if (result.status !== 0) {
     failed++;

@@ -5,9 +5,10 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { newQuickJSWASMModuleFromVariant } from "quickjs-emscripten-core";
 import { createScriptRunner } from "../src/engine/sandbox/index.ts";
+import { benchSize, smokeOr } from "./support/smoke.ts";
 
-const RUNS = Number(process.argv[2] ?? 1000);
-const COLD_RUNS = Math.max(20, Math.round(RUNS / 20));
+const RUNS = benchSize(process.argv[2], 1000, 20);
+const COLD_RUNS = smokeOr(Math.max(20, Math.round(RUNS / 20)), 2);
 const input = { alert: { id: "a-1", ips: ["10.0.0.1", "192.0.2.7"], severity: "high" } };
 const PY = "def main(input):\n    return input\n";
 const JS = "function main(input) { return input }";
