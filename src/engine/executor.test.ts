@@ -454,6 +454,28 @@ steps:
       });
     });
 
+    test("a waiting run resumes with the playbook it started with, though the file was edited since", async () => {
+      const path = write("edited.yaml", approval);
+      const first = await engine().start(path, { inputs: { what: "incident 8" } });
+      assert.equal(first.status, "waiting");
+      writeFileSync(path, approval.replace("message: approved", "message: approved by the edited version"));
+      const second = await engine().start(path, { inputs: { what: "incident 9" } });
+      const [before, after] = await Promise.all([store.getRun(first.runId), store.getRun(second.runId)]);
+      assert.notEqual(before!.playbookHash, after!.playbookHash);
+      // Fresh engines (as after a restart) have only the stored versions to go by.
+      assert.equal((await engine().decide(first.runId, true, "alice")).message, "approved");
+      assert.equal(
+        (await engine().decide(second.runId, true, "alice")).message,
+        "approved by the edited version",
+      );
+      const stored = await database.db
+        .selectFrom("playbook_versions")
+        .select("hash")
+        .where("hash", "in", [before!.playbookHash, after!.playbookHash])
+        .execute();
+      assert.equal(stored.length, 2, "each version stored once");
+    });
+
     test("a rejected approval takes on_failure", async () => {
       const path = write("approval.yaml", approval);
       const first = await engine().start(path, { inputs: { what: "x" } });

@@ -17,6 +17,7 @@ import { type OperationCaller, RunRedactor } from "./operation-caller.ts";
 import {
   LeaseLostError,
   type RunCause,
+  type RunClaim,
   type RunRecord,
   type RunStatus,
   type RunStore,
@@ -202,7 +203,7 @@ export class Engine {
     return outcomeOf(run, []);
   }
 
-  #orphaned(run: RunRecord, now: string): boolean {
+  #orphaned(run: RunClaim, now: string): boolean {
     return (
       run.status === "running" &&
       (!run.owner || (run.leaseUntil ?? "") < now || !this.#isOwnerAlive(run.owner))
@@ -223,13 +224,9 @@ export class Engine {
     }
     const run = await this.#store.claimRun(runId, this.owner, iso(now + this.#leaseMs), iso(now), steal);
     if (!run) throw new ConflictError(`run ${runId} could not be claimed (finished or taken meanwhile)`);
-    const playbook = await this.#playbooks.load(run.playbookPath, {
+    const playbook = await this.#playbooks.loadVersion(run.playbookPath, run.playbookHash, {
       catalog: this.#catalog,
-      read: async (p) => {
-        const text = run.sources[p];
-        if (text === undefined) throw new Error(`the run has no stored source for ${p}`);
-        return text;
-      },
+      sources: () => this.#store.playbookSources(run.playbookHash, run.playbookPath),
     });
     const status = found.status === "queued" ? "started" : "resumed";
     this.#emit({ type: "run", runId: run.id, playbook: run.playbookName, status });

@@ -88,6 +88,8 @@ export async function loadPlaybook(path: string, options: LoadOptions): Promise<
  */
 export class PlaybookCache {
   readonly #entries = new Map<string, { playbook: LoadedPlaybook; files?: Map<string, string> }>();
+  /** Versions loaded from a run's stored sources, by hash and path. */
+  readonly #versions = new Map<string, LoadedPlaybook>();
   readonly #limit: number;
 
   constructor(limit = 200) {
@@ -103,6 +105,35 @@ export class PlaybookCache {
     this.#entries.delete(absolute);
     this.#entries.set(absolute, { playbook, files });
     if (this.#entries.size > this.#limit) this.#entries.delete(this.#entries.keys().next().value!);
+    return playbook;
+  }
+
+  /**
+   * The playbook at `path` as it was at version `hash` (a resumed run's): the loaded one when it is
+   * that version, else loaded from the stored `sources` and kept by version (a version never changes).
+   */
+  async loadVersion(
+    path: string,
+    hash: string,
+    options: { catalog: ConnectorCatalog; sources: () => Promise<Record<string, string>> },
+  ): Promise<LoadedPlaybook> {
+    const absolute = resolve(path);
+    const current = this.#entries.get(absolute);
+    if (current?.playbook.hash === hash) return current.playbook;
+    const key = `${hash}\0${absolute}`;
+    const kept = this.#versions.get(key);
+    if (kept) return kept;
+    const sources = await options.sources();
+    const playbook = await loadPlaybook(absolute, {
+      catalog: options.catalog,
+      read: async (p) => {
+        const text = sources[p];
+        if (text === undefined) throw new Error(`the run has no stored source for ${p}`);
+        return text;
+      },
+    });
+    this.#versions.set(key, playbook);
+    if (this.#versions.size > this.#limit) this.#versions.delete(this.#versions.keys().next().value!);
     return playbook;
   }
 

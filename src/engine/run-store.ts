@@ -54,9 +54,8 @@ export interface RunRecord {
   playbookName: string;
   /** Absolute path of the playbook file when the run started. */
   playbookPath: string;
+  /** sha256 over the playbook's sources; `RunStore.playbookSources` gives them back by it. */
   playbookHash: string;
-  /** The source of the playbook and every nested one, so a resumed run runs exactly what it started with. */
-  sources: Record<string, string>;
   inputs: unknown;
   /** Connection alias → saved connection name. */
   connections: Record<string, string>;
@@ -97,6 +96,7 @@ export interface NewRun {
   playbookName: string;
   playbookPath: string;
   playbookHash: string;
+  /** The source of the playbook and every nested one by absolute path, so a resumed run runs exactly what it started with. */
   sources: Record<string, string>;
   inputs: unknown;
   connections: Record<string, string>;
@@ -165,6 +165,8 @@ export interface ApprovalDecision {
 export interface RunStore {
   createRun(run: NewRun): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
+  /** The sources a run of `playbookHash` started from, by absolute path for the playbook at `playbookPath`. */
+  playbookSources(playbookHash: string, playbookPath: string): Promise<Record<string, string>>;
   listRuns(filter?: { status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
   /** Every attempt of every step of a run, in the order they started. */
   steps(runId: string): Promise<StepRecord[]>;
@@ -203,5 +205,8 @@ export interface RunStore {
   wakeable(
     now: string,
     limit: number,
-  ): Promise<{ due: string[]; running: RunRecord[]; nextAt: string | null }>;
+  ): Promise<{ due: string[]; running: RunClaim[]; nextAt: string | null }>;
 }
+
+/** Who holds a running run and until when: what telling an orphan needs, and nothing more. */
+export type RunClaim = Pick<RunRecord, "id" | "status" | "owner" | "leaseUntil">;

@@ -73,6 +73,39 @@ for (const kind of DATABASES)
       assert.equal((await store.countByStatus()).queued, 1);
     });
 
+    test("a playbook version's sources are stored once, and come back under the run's own folder", async () => {
+      const store = new SqlRunStore(database);
+      const version = {
+        playbookPath: "/srv/a/main.yaml",
+        playbookHash: "version-1",
+        sources: { "/srv/a/main.yaml": "name: main", "/srv/shared/child.yaml": "name: child" },
+      };
+      await store.createRun({ ...queued("r-version-1"), ...version });
+      await store.createRun({ ...queued("r-version-2"), ...version });
+      // Another process (a store of its own) starting the same version stores nothing new.
+      await new SqlRunStore(database).createRun({ ...queued("r-version-3"), ...version });
+      const rows = await database.db
+        .selectFrom("playbook_versions")
+        .select(["hash", "sources"])
+        .where("hash", "=", "version-1")
+        .execute();
+      assert.equal(rows.length, 1);
+      assert.deepEqual(JSON.parse(rows[0]!.sources), {
+        "main.yaml": "name: main",
+        "../shared/child.yaml": "name: child",
+      });
+      assert.deepEqual(
+        await new SqlRunStore(database).playbookSources("version-1", "/srv/a/main.yaml"),
+        version.sources,
+      );
+      // The same files copied elsewhere are the same version: their runs read them from there.
+      assert.deepEqual(await store.playbookSources("version-1", "/opt/copy/main.yaml"), {
+        "/opt/copy/main.yaml": "name: main",
+        "/opt/shared/child.yaml": "name: child",
+      });
+      await assert.rejects(store.playbookSources("no-such-version", "/p.yaml"), /no stored sources/);
+    });
+
     test("of workers claiming one queued run at once, exactly one gets it", async () => {
       // On PostgreSQL separate pools, as separate processes have. SQLite takes one handle per process
       // (a second one in the same process blocks the thread on the lock): its claims share it.

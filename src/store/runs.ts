@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { type Kysely, type Selectable, sql } from "kysely";
 import { ConflictError, NotFoundError } from "../connectors/sdk/index.ts";
 // The engine defines what it needs from persistence (a port); this file is the SQL side of it.
@@ -8,6 +9,7 @@ import {
   type NewRun,
   type NewStep,
   type RunCause,
+  type RunClaim,
   type RunFinish,
   type RunRecord,
   type RunStatus,
@@ -20,6 +22,7 @@ import {
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
 import { dialectOf } from "./dialect.ts";
+import { absoluteSources, relativeSources } from "./playbook-versions.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["queued", "running", "waiting"];
@@ -43,6 +46,10 @@ export class SqlRunStore implements RunStore {
   readonly #lockRows: boolean;
   /** The last step insert queued for each run (PostgreSQL), settled either way. */
   readonly #stepInserts = new Map<string, Promise<void>>();
+  /** Playbook versions known to be stored: a run of one of them stores no sources. */
+  readonly #storedVersions = new Set<string>();
+  /** Recently read versions' sources (relative paths), by hash; a version never changes. */
+  readonly #versionSources = new Map<string, Record<string, string>>();
 
   constructor(database: Pick<Database, "db">) {
     this.#db = database.db;
@@ -50,12 +57,12 @@ export class SqlRunStore implements RunStore {
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {
+    await this.#storeVersion(run);
     const row: RunsTable = {
       id: run.id,
       playbook_name: run.playbookName,
       playbook_path: run.playbookPath,
       playbook_hash: run.playbookHash,
-      playbook_sources: JSON.stringify(run.sources),
       inputs: JSON.stringify(run.inputs ?? null),
       connections: JSON.stringify(run.connections),
       alert: json(run.alert),
@@ -77,6 +84,39 @@ export class SqlRunStore implements RunStore {
     };
     await this.#db.insertInto("runs").values(row).execute();
     return toRun(row);
+  }
+
+  async playbookSources(playbookHash: string, playbookPath: string): Promise<Record<string, string>> {
+    let sources = this.#versionSources.get(playbookHash);
+    if (!sources) {
+      const row = await this.#db
+        .selectFrom("playbook_versions")
+        .select("sources")
+        .where("hash", "=", playbookHash)
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError(`no stored sources for playbook version ${playbookHash}`);
+      sources = JSON.parse(row.sources) as Record<string, string>;
+      if (this.#versionSources.size >= 100)
+        this.#versionSources.delete(this.#versionSources.keys().next().value!);
+      this.#versionSources.set(playbookHash, sources);
+    }
+    return absoluteSources(sources, dirname(playbookPath));
+  }
+
+  // Before the run that refers to it; a version stored by another process meanwhile is kept as it is.
+  async #storeVersion(run: NewRun): Promise<void> {
+    if (this.#storedVersions.has(run.playbookHash)) return;
+    await this.#db
+      .insertInto("playbook_versions")
+      .values({
+        hash: run.playbookHash,
+        sources: JSON.stringify(relativeSources(run.sources, dirname(run.playbookPath))),
+        created_at: run.createdAt,
+      })
+      .onConflict((oc) => oc.column("hash").doNothing())
+      .execute();
+    if (this.#storedVersions.size >= 1000) this.#storedVersions.clear();
+    this.#storedVersions.add(run.playbookHash);
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -459,7 +499,7 @@ export class SqlRunStore implements RunStore {
   async wakeable(
     now: string,
     limit: number,
-  ): Promise<{ due: string[]; running: RunRecord[]; nextAt: string | null }> {
+  ): Promise<{ due: string[]; running: RunClaim[]; nextAt: string | null }> {
     const due = await this.#db
       .selectFrom("runs")
       .select("id")
@@ -472,7 +512,12 @@ export class SqlRunStore implements RunStore {
       .orderBy("created_at")
       .limit(limit)
       .execute();
-    const running = await this.#db.selectFrom("runs").selectAll().where("status", "=", "running").execute();
+    // Asked after every run that ends: the claim's columns only, not each run's inputs and sources.
+    const running = await this.#db
+      .selectFrom("runs")
+      .select(["id", "owner", "lease_until"])
+      .where("status", "=", "running")
+      .execute();
     const next = await this.#db
       .selectFrom("runs")
       .select((eb) => eb.fn.min("wake_at").as("at"))
@@ -481,7 +526,12 @@ export class SqlRunStore implements RunStore {
       .executeTakeFirst();
     return {
       due: due.map((r) => r.id),
-      running: running.map(toRun),
+      running: running.map((r) => ({
+        id: r.id,
+        status: "running",
+        owner: r.owner,
+        leaseUntil: r.lease_until,
+      })),
       nextAt: (next?.at as string | null) ?? null,
     };
   }
@@ -511,7 +561,6 @@ function toRun(row: Selectable<RunsTable>): RunRecord {
     playbookName: row.playbook_name,
     playbookPath: row.playbook_path,
     playbookHash: row.playbook_hash,
-    sources: JSON.parse(row.playbook_sources) as Record<string, string>,
     inputs: JSON.parse(row.inputs),
     connections: JSON.parse(row.connections) as Record<string, string>,
     alert: parse(row.alert),

@@ -19,9 +19,8 @@ export interface RunsTable {
   id: string;
   playbook_name: string;
   playbook_path: string;
+  /** sha256 over the playbook's sources; they are stored once per hash in `playbook_versions`. */
   playbook_hash: string;
-  /** JSON: absolute path → source text of the playbook and every nested one. */
-  playbook_sources: string;
   inputs: string;
   connections: string;
   alert: string | null;
@@ -42,6 +41,15 @@ export interface RunsTable {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+}
+
+/** Each playbook version a run was started from, once (0015_playbook_versions). */
+export interface PlaybookVersionsTable {
+  /** The runs' `playbook_hash`. */
+  hash: string;
+  /** JSON: path relative to the playbook's folder → source text of the playbook and every nested one. */
+  sources: string;
+  created_at: string;
 }
 
 export interface RunStepsTable {
@@ -220,6 +228,7 @@ export interface AuditLogTable {
 export interface RampartDb {
   connections: ConnectionsTable;
   runs: RunsTable;
+  playbook_versions: PlaybookVersionsTable;
   run_steps: RunStepsTable;
   sources: SourcesTable;
   alerts: AlertsTable;

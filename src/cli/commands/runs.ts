@@ -196,7 +196,7 @@ async function redactorOf(
 }
 
 function summary(run: RunRecord) {
-  const { sources: _sources, owner: _owner, leaseUntil: _lease, leaseEpoch: _epoch, ...rest } = run;
+  const { owner: _owner, leaseUntil: _lease, leaseEpoch: _epoch, ...rest } = run;
   return rest;
 }
 

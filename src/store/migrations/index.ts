@@ -10,6 +10,7 @@ import * as sourcePause from "./0011_source_pause.ts";
 import * as triggerErrors from "./0012_trigger_errors.ts";
 import * as runWake from "./0013_run_wake.ts";
 import * as leaseEpoch from "./0014_lease_epoch.ts";
+import * as playbookVersions from "./0015_playbook_versions.ts";
 
 /** Every migration, in the order they apply; names sort in that order too. Add new ones at the end. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "0012_trigger_errors": triggerErrors,
   "0013_run_wake": runWake,
   "0014_lease_epoch": leaseEpoch,
+  "0015_playbook_versions": playbookVersions,
 };
