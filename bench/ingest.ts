@@ -20,6 +20,7 @@ import { INSERT_COLUMNS } from "../src/store/alerts.ts";
 import { openDatabase, openSqliteFile } from "../src/store/database.ts";
 import { SqlIngestStore } from "../src/store/ingest-store.ts";
 import { SourceStore } from "../src/store/sources.ts";
+import { rawAlertsOf } from "./support/raw-alerts.ts";
 import { benchSize, smokeOr } from "./support/smoke.ts";
 
 const END_TO_END_TARGET = 25_000;
@@ -195,45 +196,6 @@ async function storageFloor(fromDir: string, toDir: string) {
     });
   } finally {
     db.close();
-  }
-}
-
-const inMemoryInbox = () => {
-  const entries: Array<{ id: string; items: unknown[] }> = [];
-  return {
-    save: async (items: unknown[]) => {
-      entries.push({ id: String(entries.length), items });
-      return String(entries.length - 1);
-    },
-    pending: async () => [],
-  };
-};
-
-/** Raw alerts as the vendor's alert source hands them to the normalizer, from its simulator. */
-async function rawAlertsOf(vendor: Vendor, wanted: number): Promise<unknown[]> {
-  const sim = await vendor.startSimulator({ seed: 11 });
-  try {
-    await fetch(`${sim.url}/__sim/generate`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ count: wanted }),
-    }).then((r) => r.arrayBuffer());
-    const client = createClient(vendor.connector, sim.config);
-    const raw: unknown[] = [];
-    try {
-      const poll = vendor.alertSource!.poll({
-        client,
-        checkpoint: undefined,
-        inbox: inMemoryInbox(),
-        now: Date.now,
-      });
-      for await (const page of poll) raw.push(...page.alerts);
-    } finally {
-      await client.close();
-    }
-    return raw;
-  } finally {
-    await sim.close();
   }
 }
 

@@ -35,12 +35,15 @@ function fileUnder(root: string, urlPath: string): string | undefined {
 
 /**
  * The single-page UI at `/`: its built files, and index.html for any other page path so a
- * reloaded `/alerts/…` opens. Hashed assets are cached for good; index.html never is.
+ * reloaded `/alerts/…` opens. Hashed assets are cached for good; index.html never is. The build
+ * writes a `.br` and a `.gz` beside each text file (web/vite.config.ts): the one the request's
+ * Accept-Encoding prefers is sent as it is, with the original's Content-Type and
+ * `Vary: accept-encoding`, and the original when the client takes neither or none was written.
  */
 export async function uiRoutes(app: FastifyInstance, options: { dist?: string } = {}): Promise<void> {
   const root = options.dist ?? UI_DIST;
   const built = existsSync(join(root, "index.html"));
-  if (built) await app.register(fastifyStatic, { root, serve: false });
+  if (built) await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   app.get("/*", { config: { access: "public" }, schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split("?")[0]!;
