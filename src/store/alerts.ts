@@ -321,36 +321,60 @@ export class AlertStore {
   /** A page of alerts, newest first, with the API's filters; `text` searches the title and the whole OCSF event. */
   async page(filter: AlertPageFilter = {}): Promise<{ alerts: StoredAlert[]; next?: string }> {
     const limit = filter.limit ?? 50;
-    let query = this.#db.selectFrom("alerts").selectAll();
-    if (filter.severityIds?.length) query = query.where("severity_id", "in", filter.severityIds);
-    if (filter.statusIds?.length) query = query.where("status_id", "in", filter.statusIds);
-    if (filter.source) query = query.where("source", "=", filter.source);
-    if (filter.connector) query = query.where("connector", "=", filter.connector);
-    if (filter.since !== undefined) query = query.where("time", ">=", filter.since);
-    if (filter.until !== undefined) query = query.where("time", "<", filter.until);
-    if (filter.text) {
-      const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      query = query.where((eb) =>
-        eb.or([
-          sql<boolean>`lower(${eb.ref("title")}) like ${pattern} escape '\\'`,
-          sql<boolean>`lower(${eb.ref("ocsf")}) like ${pattern} escape '\\'`,
-        ]),
-      );
-    }
-    if (filter.cursor) {
-      const [time, id] = decodeCursor(filter.cursor);
-      query = query.where((eb) =>
-        eb.or([eb("time", "<", Number(time)), eb.and([eb("time", "=", Number(time)), eb("id", ">", id)])]),
-      );
-    }
-    const rows = await query
-      .orderBy("time", "desc")
-      .orderBy("id")
-      .limit(limit + 1)
-      .execute();
+    const rows = await this.#pageRows(filter, limit + 1);
     const alerts = rows.slice(0, limit).map(toAlert);
     const last = alerts.at(-1);
     return rows.length > limit && last ? { alerts, next: encodeCursor(last.time, last.id) } : { alerts };
+  }
+
+  // Newest first. Several severities (or statuses) are one arm each, each reading its own
+  // (column, time) index in order up to the page's size, merged: an `IN` over several values makes
+  // SQLite read every matching row into a sort (900 ms for two severities of 100,000 alerts, 8 ms
+  // as arms).
+  async #pageRows(filter: AlertPageFilter, take: number): Promise<Selectable<AlertsTable>[]> {
+    const severities = filter.severityIds ?? [];
+    const statuses = filter.statusIds ?? [];
+    const armColumn = severities.length > 1 ? "severity_id" : statuses.length > 1 ? "status_id" : null;
+    const filtered = (pinned?: number) => {
+      let query = this.#db.selectFrom("alerts").selectAll();
+      if (armColumn === "severity_id") query = query.where("severity_id", "=", pinned!);
+      else if (severities.length) query = query.where("severity_id", "in", severities);
+      if (armColumn === "status_id") query = query.where("status_id", "=", pinned!);
+      else if (statuses.length) query = query.where("status_id", "in", statuses);
+      if (filter.source) query = query.where("source", "=", filter.source);
+      if (filter.connector) query = query.where("connector", "=", filter.connector);
+      if (filter.since !== undefined) query = query.where("time", ">=", filter.since);
+      if (filter.until !== undefined) query = query.where("time", "<", filter.until);
+      if (filter.text) {
+        const pattern = `%${filter.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where((eb) =>
+          eb.or([
+            sql<boolean>`lower(${eb.ref("title")}) like ${pattern} escape '\\'`,
+            sql<boolean>`lower(${eb.ref("ocsf")}) like ${pattern} escape '\\'`,
+          ]),
+        );
+      }
+      if (filter.cursor) {
+        const [time, id] = decodeCursor(filter.cursor);
+        query = query.where((eb) =>
+          eb.or([eb("time", "<", Number(time)), eb.and([eb("time", "=", Number(time)), eb("id", ">", id)])]),
+        );
+      }
+      return query.orderBy("time", "desc").orderBy("id").limit(take);
+    };
+    if (armColumn === null) return filtered().execute();
+    const values = [...new Set(armColumn === "severity_id" ? severities : statuses)];
+    const [first, ...rest] = values.map((value, i) =>
+      this.#db.selectFrom(filtered(value).as(`arm${i}`)).selectAll(),
+    );
+    const arms = rest.reduce((union, arm) => union.unionAll(arm), first!);
+    return this.#db
+      .selectFrom(arms.as("arms"))
+      .selectAll()
+      .orderBy("time", "desc")
+      .orderBy("id")
+      .limit(take)
+      .execute();
   }
 
   /**
