@@ -7,7 +7,6 @@ import { registerServiceMetrics } from "../app/service-metrics.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { jsonLogger } from "../connectors/sdk/index.ts";
 import { ValidationError } from "../core/errors.ts";
-import { ApiTokenStore } from "../store/api-tokens.ts";
 import { migrations } from "../store/migrations/index.ts";
 import { UserStore } from "../store/users.ts";
 import { createMetrics } from "./metrics.ts";
@@ -79,7 +78,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         { field: "--host" },
       );
     const expected = Object.keys(migrations).length;
-    const tokens = new ApiTokenStore(database.db);
     const metrics = createMetrics();
     registerServiceMetrics(metrics, runtime);
     const server = await buildServer(
@@ -110,10 +108,12 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
               deliveries: runtime.deliveries,
               startRun: (request) => runtime.starter.startRun(request),
               waitForEnd: (runId, deadline) => runtime.starter.waitForEnd(runId, deadline),
+              // The auth hook has resolved the bearer token already (a public route keeps a valid one).
               authenticateToken: async (request) => {
-                const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
-                const token = match ? await tokens.resolve(match[1]!) : undefined;
-                return token && token.role !== "viewer" ? { name: token.name } : null;
+                const principal = request.principal;
+                return principal?.kind === "token" && principal.role !== "viewer"
+                  ? { name: principal.actor.slice("token:".length) }
+                  : null;
               },
             });
           },

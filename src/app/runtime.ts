@@ -138,7 +138,7 @@ export class Runtime {
       engine: { start: (path, startOptions) => this.enqueue(path, startOptions) },
       store: this.runs,
       playbook: (name) => this.playbooks.byName.get(name)?.playbook,
-      connections: () => this.connections.list(),
+      connections: () => this.connections.saved(),
     });
     this.starter = starter;
     this.webhookSecrets = new WebhookSecretStore({ database, secrets: box });
@@ -271,7 +271,7 @@ export class Runtime {
       runExists: async (runId) => (await this.runs.getRun(runId)) !== undefined,
       engine: { start: (path, options) => this.enqueue(path, options) },
       catalog: this.registry,
-      connections: () => this.connections.list(),
+      connections: () => this.connections.saved(),
       logger: this.logger,
     });
     this.#dispatching = this.track(

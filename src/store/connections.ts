@@ -9,6 +9,7 @@ import {
   secretsOf,
   ValidationError,
 } from "../connectors/sdk/index.ts";
+import type { SavedConnection } from "../engine/bind-connections.ts";
 import type { Database } from "./database.ts";
 import type { ConnectionsTable, RampartDb } from "./schema.ts";
 import type { SecretBox } from "./secrets.ts";
@@ -93,6 +94,11 @@ export class ConnectionStore {
         .execute();
     });
     return summarize(connector, { name, connector: connector.name, config, createdAt: at, updatedAt: at });
+  }
+
+  /** Every saved connection's name and connector, by name: what binding a playbook's aliases needs (nothing decrypted). */
+  async saved(): Promise<SavedConnection[]> {
+    return this.#db.selectFrom("connections").select(["name", "connector"]).orderBy("name").execute();
   }
 
   /** Every saved connection, by name, with secrets redacted. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -85,7 +85,13 @@ for (const kind of DATABASES)
         tokens[role] = created.stdout.trim();
         secrets.push(tokens[role]!);
       }
-      serve = await startServe(["--data-dir", dataDir]);
+      const playbooks = join(dataDir, "playbooks");
+      mkdirSync(playbooks);
+      writeFileSync(
+        join(playbooks, "token-hook.yaml"),
+        "name: token-hook\ntrigger:\n  webhook: { auth: token }\nstart: done\nsteps:\n  done: { type: end, status: success }\n",
+      );
+      serve = await startServe(["--data-dir", dataDir, "--playbooks", playbooks]);
       // The PostgreSQL variant keeps nothing in the data dir but the key.
       assert.equal(existsSync(join(dataDir, "rampart.db")), kind.name === "sqlite");
     });
@@ -171,6 +177,42 @@ for (const kind of DATABASES)
         }
       }
       assert.ok(checked >= 10, `walked ${checked} operations`);
+    });
+
+    test("a webhook with token auth takes a responder's or an admin's token, and refuses a viewer's, a revoked one and none", async () => {
+      const deliver = (token?: string) =>
+        fetch(`${serve.url}/hooks/token-hook?wait=10s`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: "{}",
+        }).then(async (res) => ({ status: res.status, body: (await res.json()) as { status?: string } }));
+      for (const role of ["responder", "admin"] as const) {
+        const answer = await deliver(tokens[role]);
+        assert.equal(answer.status, 200, `${role}: ${JSON.stringify(answer.body)}`);
+        assert.equal(answer.body.status, "succeeded");
+      }
+      const revoked = (
+        await rampart(["--data-dir", dataDir, "token", "create", "t-hook-revoked", "--role", "admin"])
+      ).stdout.trim();
+      assert.equal((await rampart(["--data-dir", dataDir, "token", "revoke", "t-hook-revoked"])).code, 0);
+      for (const token of [tokens.viewer, revoked, "rpt_not-a-token", undefined]) {
+        const answer = await deliver(token);
+        assert.equal(
+          answer.status,
+          401,
+          `${token === undefined ? "no token" : "a refused token"}: ${JSON.stringify(answer.body)}`,
+        );
+        assert.ok(!JSON.stringify(answer.body).includes(token ?? "\u0000"), "the token is not echoed");
+      }
+      const { items } = (await call("GET", "/api/v1/runs?playbook=token-hook", { token: tokens.admin })).body;
+      assert.deepEqual(
+        items.map((r: { cause?: { kind: string } }) => r.cause?.kind).sort(),
+        ["webhook", "webhook"],
+        "only the two accepted deliveries started runs",
+      );
     });
 
     test("a session: the cookie is HttpOnly and SameSite=Strict, writes need the CSRF header, logout ends it", async () => {

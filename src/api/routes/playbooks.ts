@@ -199,7 +199,7 @@ export function playbookRoutes(runtime: Runtime) {
         const p = find((request.params as { name: string }).name);
         const body = (request.body ?? {}) as { inputs?: unknown; connections?: Record<string, string> };
         const connections = {
-          ...bindConnections(p.playbook, await runtime.connections.list()),
+          ...bindConnections(p.playbook, await runtime.connections.saved()),
           ...body.connections,
         };
         try {
