@@ -18,6 +18,14 @@ export function registerMigrateCommand(program: Command): void {
       "copy even when a process still executes runs in the data dir (they resume on PostgreSQL once their lease expires)",
     )
     .option("--json", "print the per-table row counts as JSON")
+    .addHelpText(
+      "after",
+      `
+Reads the data dir's rampart.db (from --data-dir, $RAMPART_HOME or ./.rampart; never --database or
+$RAMPART_DATABASE_URL) and changes none of its rows. The target must hold nothing: a row in a Rampart
+table or a table of something else is refused before anything is created. Secrets are copied still
+encrypted: every process on the database needs this data dir's master key. See docs/deployment.md.`,
+    )
     .action(
       async (
         options: { to: string; batchSize: string; force?: boolean; json?: boolean },
