@@ -106,8 +106,11 @@ export async function copyToPostgres(
     throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BATCH_ROWS}`);
   }
   const now = options.now ?? (() => new Date());
-  const columns = await matchingColumns(source, target);
-  const identities = await identityColumns(target);
+  const [from, to] = await Promise.all([tablesOf(source), tablesOf(target)]);
+  const columns = matchingColumns(from, to);
+  const identities = STORE_TABLES.flatMap((table) =>
+    (to.get(table) ?? []).filter((c) => c.isAutoIncrementing).map((c) => ({ table, column: c.name })),
+  );
 
   return source.connection().execute(async (snapshot) => {
     // Deferred: the snapshot is taken at the first read and holds no lock a writer waits for.
@@ -121,7 +124,7 @@ export async function copyToPostgres(
         );
       }
       const tables = await target.transaction().execute(async (trx) => {
-        // No other process writes a table (or reads a half-copied one) until the copy commits.
+        // No other process writes to a table until the copy commits (readers see them empty until then).
         await sql`lock table ${sql.join(STORE_TABLES.map((t) => sql.table(t)))} in exclusive mode`.execute(
           trx,
         );
@@ -129,12 +132,18 @@ export async function copyToPostgres(
         await assertNoRows(trx, STORE_TABLES, options.label);
         const counts: TableCount[] = [];
         for (const table of STORE_TABLES) {
-          const rows = await copyTable(snapshot, trx, table, columns.get(table)!, batchSize, (n) =>
-            options.onProgress?.(table, n),
+          const rows = await failingAs(`copying ${table}`, options.label, () =>
+            copyTable(snapshot, trx, table, columns.get(table)!, batchSize, (n) =>
+              options.onProgress?.(table, n),
+            ),
           );
           counts.push({ table, rows });
         }
-        for (const { table, column } of identities) await resetIdentity(snapshot, trx, table, column);
+        for (const { table, column } of identities) {
+          await failingAs(`moving the id sequence of ${table}`, options.label, () =>
+            resetIdentity(snapshot, trx, table, column),
+          );
+        }
         return counts;
       });
       return { tables, leasedRuns };
@@ -221,12 +230,10 @@ async function leasedRunsOf(source: Kysely<RampartDb>, now: string): Promise<str
   return rows.map((r) => r.id);
 }
 
+type Tables = Map<string, Array<{ name: string; isAutoIncrementing: boolean }>>;
+
 /** The columns of each table, checked to be the same on both sides (both ran the same migrations). */
-async function matchingColumns(
-  source: Kysely<any>,
-  target: Kysely<any>,
-): Promise<Map<StoreTable, readonly string[]>> {
-  const [from, to] = await Promise.all([tablesOf(source), tablesOf(target)]);
+function matchingColumns(from: Tables, to: Tables): Map<StoreTable, readonly string[]> {
   const unknown = [...from.keys()].filter(
     (name) => !MIGRATION_TABLES.has(name) && !(STORE_TABLES as readonly string[]).includes(name),
   );
@@ -247,17 +254,18 @@ async function matchingColumns(
   return columns;
 }
 
-async function identityColumns(target: Kysely<any>): Promise<Array<{ table: StoreTable; column: string }>> {
-  const tables = await tablesOf(target);
-  return STORE_TABLES.flatMap((table) =>
-    (tables.get(table) ?? []).filter((c) => c.isAutoIncrementing).map((c) => ({ table, column: c.name })),
-  );
+/** Says what failed; the transaction rolls back as the error leaves it. */
+async function failingAs<T>(what: string, label: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${what} failed, nothing was written to ${label}: ${reason}`, { cause: error });
+  }
 }
 
 /** The tables of the database (PostgreSQL: of its current schema), with their columns. */
-async function tablesOf(
-  db: Kysely<any>,
-): Promise<Map<string, Array<{ name: string; isAutoIncrementing: boolean }>>> {
+async function tablesOf(db: Kysely<any>): Promise<Tables> {
   let schema: string | undefined;
   if (dialectOf(db) === "postgres") {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
