@@ -367,7 +367,7 @@ describe("rampart migrate: refused input, each naming its option", () => {
 
   test("a --to that is not a PostgreSQL URL, a data dir that is not there or holds no store, --database", async () => {
     const dataDir = join(root, "data");
-    ok(await rampart(["--data-dir", dataDir, "connection", "list"]), "creates the embedded store");
+    await (await openDatabase({ dataDir })).close();
     const cases: Array<[string[], number, RegExp]> = [
       [["--data-dir", dataDir, "migrate"], 2, /required option '--to <url>'/],
       [
@@ -405,7 +405,7 @@ describe("rampart migrate: refused input, each naming its option", () => {
 
   test("an unreachable database fails with its URL but never its password", async () => {
     const dataDir = join(root, "reach");
-    ok(await rampart(["--data-dir", dataDir, "connection", "list"]), "creates the embedded store");
+    await (await openDatabase({ dataDir })).close();
     const failed = await rampart([
       "--data-dir",
       dataDir,
