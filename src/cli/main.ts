@@ -8,6 +8,7 @@ import { registerConnectorCommands } from "./commands/connectors.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerIngestCommand } from "./commands/ingest.ts";
 import { registerLabCommand } from "./commands/lab.ts";
+import { registerMigrateCommand } from "./commands/migrate.ts";
 import { registerOcsfCommands } from "./commands/ocsf.ts";
 import { registerRunCommand } from "./commands/run.ts";
 import { registerRunsCommands } from "./commands/runs.ts";
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerAccessCommands(program);
   registerWebhookCommands(program);
+  registerMigrateCommand(program);
   return program;
 }
 
