@@ -21,6 +21,7 @@ export const STORE_TABLES = [
   "alert_triggers",
   "source_inbox",
   "ingest_rejects",
+  "playbook_versions",
   "runs",
   "run_steps",
   "webhook_secrets",

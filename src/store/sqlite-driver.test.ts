@@ -111,3 +111,23 @@ test("an update's affected-row count is its own, not the group's", async () => {
   assert.equal(one.numUpdatedRows, 1n);
   assert.equal(none.numUpdatedRows, 0n);
 });
+
+test("a raw BEGIN on a lent connection owns it until its COMMIT or ROLLBACK; others wait, then go on", async () => {
+  await insert("before");
+  let otherDone = false;
+  const snapshot = db.connection().execute(async (conn) => {
+    await sql`begin`.execute(conn);
+    const seen = await conn.selectFrom("t").select("k").execute();
+    const other = insert("during").then(() => {
+      otherDone = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(otherDone, false, "a write from elsewhere waits for the raw transaction");
+    await sql`rollback`.execute(conn);
+    return { seen: seen.map((r) => r.k), other };
+  });
+  const { seen, other } = await snapshot;
+  await other;
+  assert.deepEqual(seen, ["before"]);
+  assert.deepEqual(committed(), ["before", "during"]);
+});

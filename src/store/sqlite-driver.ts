@@ -79,6 +79,8 @@ interface Batch {
 // A statement that writes is counted as its values plus about one page, to pace checkpoints.
 const WRITE_OVERHEAD_BYTES = 16_384;
 const READ_ONLY = /^\s*(select|pragma|explain)\b/i;
+/** A transaction begun or ended by a raw statement (`sql\`begin\``) on a connection Kysely lent out. */
+const TRANSACTION_CONTROL = /^\s*(begin|commit|end|rollback)\b/i;
 
 /**
  * One connection shared by every caller, in three modes:
@@ -172,6 +174,8 @@ class NodeSqliteDriver implements Driver {
   async executeQuery<R>(handle: Handle, compiled: CompiledQuery): Promise<QueryResult<R>> {
     const prepared = this.#prepare(compiled.sql);
     const parameters = compiled.parameters.map(toSqlValue);
+    const control = TRANSACTION_CONTROL.exec(compiled.sql)?.[1]?.toLowerCase();
+    if (control !== undefined) return this.#control<R>(handle, control === "begin", prepared, parameters);
     if (this.#owner === handle) {
       if (prepared.writes) this.#written += WRITE_OVERHEAD_BYTES + bytesOf(parameters);
       return run<R>(prepared, parameters);
@@ -202,6 +206,25 @@ class NodeSqliteDriver implements Driver {
       }
     } finally {
       if (!owned) this.#disown(handle);
+    }
+  }
+
+  // A raw BEGIN makes its caller the owner until a raw COMMIT or ROLLBACK ends the transaction.
+  async #control<R>(
+    handle: Handle,
+    begins: boolean,
+    prepared: Prepared,
+    parameters: SQLInputValue[],
+  ): Promise<QueryResult<R>> {
+    if (begins && this.#owner !== handle) await this.#own(handle);
+    try {
+      return run<R>(prepared, parameters);
+    } finally {
+      if (!this.#database.isTransaction) {
+        this.#committed(this.#written);
+        this.#written = 0;
+        this.#disown(handle);
+      }
     }
   }
 
