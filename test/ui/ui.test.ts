@@ -241,6 +241,13 @@ describe("the web UI in Chromium against rampart serve with the lab", { skip: no
     assert.ok(statuses.includes("not-run") || statuses.every((s) => s === "succeeded"));
     assert.ok((await page.locator(".react-flow__edge").count()) > 0);
     assert.ok((await page.locator(".timeline li").count()) > 0);
+    // The graph opens at its start: the start step is inside the graph's frame, not cut off above it.
+    const frame = (await page.locator(".react-flow").boundingBox())!;
+    const start = (await page.locator(".flow-step", { hasText: "start" }).first().boundingBox())!;
+    assert.ok(
+      start.y >= frame.y && start.y + start.height <= frame.y + frame.height,
+      `the start step ${JSON.stringify(start)} is inside the frame ${JSON.stringify(frame)}`,
+    );
     await browser.shot("run-graph", true);
   });
 

@@ -27,6 +27,11 @@ const KIND_ICON: Record<string, string> = {
   end: "■",
 };
 
+/** Below this zoom step titles cannot be read: a graph that would need less opens at its start instead. */
+const READABLE_ZOOM = 0.6;
+/** Room left between the graph and its frame's top. */
+const EDGE_PX = 24;
+
 type StepData = { label: string; stepType: string; start: boolean; status?: string };
 
 function StepNode({ data, id }: NodeProps<Node<StepData>>) {
@@ -95,15 +100,24 @@ export function FlowGraph(props: {
     markerEnd: { type: MarkerType.ArrowClosed },
     animated: props.statuses?.get(e.from) === "running",
   }));
-  const height = props.height ?? Math.min(640, Math.max(260, ...laid.nodes.map((n) => n.y + n.height + 40)));
+  const height = props.height ?? Math.min(720, Math.max(260, ...laid.nodes.map((n) => n.y + n.height + 40)));
   return (
     <div className="flow" style={{ height }} role="img" aria-label="Playbook graph">
       <ReactFlow
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
-        fitView
-        fitViewOptions={{ minZoom: 0.75, maxZoom: 1 }}
+        onInit={(flow) => {
+          // The whole graph when it fits at a readable zoom; a taller one opens at its start, to pan down.
+          void flow.fitView({ minZoom: READABLE_ZOOM, maxZoom: 1 }).then(() => {
+            const { x, zoom } = flow.getViewport();
+            const outer = laid.nodes.filter((n) => !n.parent);
+            const top = Math.min(...outer.map((n) => n.y));
+            const bottom = Math.max(...outer.map((n) => n.y + n.height));
+            if ((bottom - top) * zoom + 2 * EDGE_PX > height)
+              void flow.setViewport({ x, y: EDGE_PX - top * zoom, zoom });
+          });
+        }}
         nodesConnectable={false}
         nodesDraggable={false}
         onNodeClick={(_event, node) => {
