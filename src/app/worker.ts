@@ -37,8 +37,9 @@ export class LocalDispatch implements RunDispatch {
     this.#due = due;
   }
 
-  due(): Promise<DueRuns> {
-    return this.#due();
+  async due(limit?: number): Promise<DueRuns> {
+    const due = await this.#due();
+    return limit === undefined ? due : { ...due, runIds: due.runIds.slice(0, Math.max(0, limit)) };
   }
 
   async announce(): Promise<void> {
