@@ -24,7 +24,10 @@ origin=$(printf '%s' "$MOCK_URL" | sed -E 's#^(https?://[^/]+).*#\1#')
 path=${MOCK_URL#"$origin"}
 path=${path:-/}
 
+# Kept after the run (serve replaces this shell, so nothing is left to remove it): its runs and
+# their steps are the record of what the benchmark did. Its path is printed for inspection.
 data=$(mktemp -d "${TMPDIR:-/tmp}/rampart-peer-flow.XXXXXX")
+echo "rampart peer-flow data dir: $data (remove it when done)" >&2
 mkdir -p "$data/playbooks"
 cp "$root/bench/peer-flow/peer-flow-$language.yaml" "$data/playbooks/"
 "$rampart" --data-dir "$data" connection add alerts_api --connector http --config "{\"url\":\"$origin\"}" >&2

@@ -228,38 +228,14 @@ export class SqlRunStore implements RunStore {
   }
 
   /**
-   * Runs `write` only while the run is under `lease`, in one transaction with the check. On PostgreSQL
-   * the check holds the run's row (FOR SHARE) until the write commits, so a claim by another worker
-   * waits for it and the write is either before the takeover or refused.
-   */
-  async #fenced<T>(runId: string, lease: Lease, write: (db: Kysely<RampartDb>) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute(async (trx) => {
-      const held = await trx
-        .selectFrom("runs")
-        .select("id")
-        .where("id", "=", runId)
-        .where("owner", "=", lease.owner)
-        .where("lease_epoch", "=", lease.epoch)
-        .where("status", "=", "running")
-        .$if(this.#lockRows, (q) => q.forShare())
-        .executeTakeFirst();
-      if (!held) throw new LeaseLostError(runId, lease);
-      return write(trx);
-    });
-  }
-
-  /**
    * Only the run's executor (one process, under the lease) inserts its steps, but a `foreach` inserts
    * several at once. SQLite's one connection runs them one by one; on PostgreSQL's pool they would
    * compute the same `seq`, so this process queues them per run.
    */
   async startStep(step: NewStep, lease?: Lease): Promise<StepRecord> {
-    const write = () =>
-      lease
-        ? this.#fenced(step.runId, lease, (db) => this.#insertStep(db, step))
-        : this.#insertStep(this.#db, step);
-    if (!this.#lockRows) return write();
+    if (!this.#lockRows) return this.#insertStep(step, lease);
     const previous = this.#stepInserts.get(step.runId);
+    const write = () => this.#insertStep(step, lease);
     const insert = previous ? previous.then(write) : write();
     const settled = insert.then(
       () => {},
@@ -273,8 +249,25 @@ export class SqlRunStore implements RunStore {
     }
   }
 
-  // One statement (no transaction): the attempt's order in the run is computed by the insert itself.
-  async #insertStep(db: Kysely<RampartDb>, step: NewStep): Promise<StepRecord> {
+  /**
+   * The run's row while it is under `lease`, as a subquery a write is conditioned on: the check and
+   * the write are one statement. On PostgreSQL the row is held FOR SHARE until the write commits, so
+   * a claim by another worker waits for it, and a write behind a claim sees the new epoch and does
+   * nothing: it is either before the takeover or refused.
+   */
+  #leased(db: Kysely<RampartDb>, runId: string, lease: Lease) {
+    return db
+      .selectFrom("runs")
+      .where("id", "=", runId)
+      .where("owner", "=", lease.owner)
+      .where("lease_epoch", "=", lease.epoch)
+      .where("status", "=", "running")
+      .$if(this.#lockRows, (q) => q.forShare());
+  }
+
+  // One statement (no transaction): the attempt's order in the run is computed by the insert itself,
+  // and with a lease the row is inserted only while the run is under it.
+  async #insertStep(step: NewStep, lease?: Lease): Promise<StepRecord> {
     const row: Omit<RunStepsTable, "seq"> = {
       run_id: step.runId,
       step_key: step.key,
@@ -291,22 +284,52 @@ export class SqlRunStore implements RunStore {
       started_at: step.startedAt,
       finished_at: null,
     };
-    const inserted = await db
-      .insertInto("run_steps")
-      .values({
-        ...row,
-        seq: (eb) =>
-          eb
-            .selectFrom("run_steps")
-            .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
-            .where("run_id", "=", step.runId),
-      })
-      .returning("seq")
-      .executeTakeFirstOrThrow();
+    const nextSeq = this.#db
+      .selectFrom("run_steps")
+      .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
+      .where("run_id", "=", step.runId);
+    const inserted = lease
+      ? await this.#db
+          .insertInto("run_steps")
+          .columns([
+            "run_id",
+            "step_key",
+            "attempt",
+            "step_id",
+            "type",
+            "status",
+            "input",
+            "idempotency_key",
+            "started_at",
+            "seq",
+          ])
+          .expression(
+            this.#leased(this.#db, step.runId, lease).select((eb) => [
+              eb.val(row.run_id).as("run_id"),
+              eb.val(row.step_key).as("step_key"),
+              sql<number>`cast(${row.attempt} as integer)`.as("attempt"),
+              eb.val(row.step_id).as("step_id"),
+              eb.val(row.type).as("type"),
+              eb.val(row.status).as("status"),
+              eb.val(row.input).as("input"),
+              eb.val(row.idempotency_key).as("idempotency_key"),
+              eb.val(row.started_at).as("started_at"),
+              nextSeq.as("seq"),
+            ]),
+          )
+          .returning("seq")
+          .executeTakeFirst()
+      : await this.#db
+          .insertInto("run_steps")
+          .values({ ...row, seq: () => nextSeq })
+          .returning("seq")
+          .executeTakeFirstOrThrow();
+    if (!inserted) throw new LeaseLostError(step.runId, lease!);
     // The record carries the input as given rather than parsed back from its JSON text.
     return { ...toStep({ ...row, input: null, seq: inserted.seq }), input: step.input ?? null };
   }
 
+  /** With a lease, recorded only while the run is under it (the check is part of the update). */
   async finishStep(
     runId: string,
     key: string,
@@ -314,18 +337,7 @@ export class SqlRunStore implements RunStore {
     finish: StepFinish,
     lease?: Lease,
   ): Promise<void> {
-    if (lease) return this.#fenced(runId, lease, (db) => this.#updateStep(db, runId, key, attempt, finish));
-    return this.#updateStep(this.#db, runId, key, attempt, finish);
-  }
-
-  async #updateStep(
-    db: Kysely<RampartDb>,
-    runId: string,
-    key: string,
-    attempt: number,
-    finish: StepFinish,
-  ): Promise<void> {
-    await db
+    const result = await this.#db
       .updateTable("run_steps")
       .set({
         status: finish.status,
@@ -338,7 +350,11 @@ export class SqlRunStore implements RunStore {
       .where("run_id", "=", runId)
       .where("step_key", "=", key)
       .where("attempt", "=", attempt)
-      .execute();
+      .$if(lease !== undefined, (q) =>
+        q.where((eb) => eb.exists(this.#leased(this.#db, runId, lease!).select("id"))),
+      )
+      .executeTakeFirst();
+    if (lease && result.numUpdatedRows === 0n) throw new LeaseLostError(runId, lease);
   }
 
   async decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord> {
