@@ -13,6 +13,13 @@ const root = mkdtempSync(join(tmpdir(), "rampart-dispatch-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 const path = join(root, "noop.yaml");
 writeFileSync(path, "name: noop\nstart: t\nsteps:\n  t:\n    type: transform\n    output: 1\n");
+const asking = join(root, "ask.yaml");
+writeFileSync(asking, "name: ask\nstart: ask\nsteps:\n  ask:\n    type: approval\n    timeout: 1h\n");
+const napping = join(root, "nap.yaml");
+writeFileSync(
+  napping,
+  "name: nap\nstart: nap\nsteps:\n  nap:\n    type: wait\n    duration: 1500ms\n    on_success: t\n  t:\n    type: transform\n    output: 1\n",
+);
 
 /**
  * Every run id `due(limit)` hands out until it has nothing new (each call at most `limit`). The local
@@ -47,6 +54,7 @@ for (const kind of DATABASES)
         registry: defaultRegistry(),
         work: NO_WORK,
         queueSweepMs: 0,
+        parkWaitsOverMs: 100,
       });
     }
 
@@ -83,6 +91,55 @@ for (const kind of DATABASES)
           await (runtime.dispatch as PgBossDispatch).sweep();
         }
         assert.deepEqual(await drain(runtime, 10), [id]);
+      } finally {
+        await runtime.stop(0);
+      }
+    });
+
+    test("a parked run announced for its deadline is not named before it, is named after it, and its deadline is the next one due", async () => {
+      const runtime = await open();
+      try {
+        const id = await runtime.startRun(napping);
+        assert.deepEqual(await drain(runtime, 10), [id]);
+        // What a worker does: execute it until it parks, then announce it for its deadline.
+        const parked = await runtime.engine.resume(id);
+        assert.equal(parked.status, "waiting");
+        const deadline = Date.parse(parked.waiting[0]!.deadline);
+        await runtime.dispatch.announce(id, deadline);
+        const early = await runtime.dispatch.due(10);
+        assert.deepEqual(early.runIds, [], "not before its deadline");
+        assert.ok(
+          early.nextAt !== null && Math.abs(early.nextAt - deadline) < 250,
+          `next due at ${early.nextAt}, the deadline is ${deadline}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 50));
+        assert.deepEqual((await runtime.dispatch.due(10)).runIds, [id]);
+      } finally {
+        await runtime.stop(0);
+      }
+    });
+
+    test("a run runnable now is named now, though it was announced for a later deadline before (an approval decided early)", async () => {
+      const runtime = await open();
+      try {
+        const [announced, swept] = [await runtime.startRun(asking), await runtime.startRun(asking)];
+        assert.deepEqual((await drain(runtime, 10)).sort(), [announced, swept].sort());
+        for (const id of [announced, swept]) {
+          const parked = await runtime.engine.resume(id);
+          await runtime.dispatch.announce(id, Date.parse(parked.waiting[0]!.deadline));
+        }
+        assert.deepEqual((await runtime.dispatch.due(10)).runIds, [], "an hour to go");
+        const decide = (id: string) =>
+          runtime.runs.decideApproval(id, { approved: true, by: "alice", at: new Date().toISOString() });
+        // Decided through the API: announced at once.
+        await decide(announced);
+        await runtime.dispatch.announce(announced);
+        assert.deepEqual((await runtime.dispatch.due(10)).runIds, [announced]);
+        assert.equal((await runtime.engine.resume(announced)).status, "succeeded");
+        // Decided by another process that only wrote the store: the sweep finds it.
+        await decide(swept);
+        if (kind.name === "postgres") await (runtime.dispatch as PgBossDispatch).sweep();
+        assert.deepEqual((await runtime.dispatch.due(10)).runIds, [swept]);
       } finally {
         await runtime.stop(0);
       }

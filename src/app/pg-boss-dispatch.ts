@@ -92,9 +92,15 @@ export class PgBossDispatch implements RunDispatch {
     this.#sweeping = (async () => {
       try {
         const { runIds } = await this.#options.runnable();
-        let sent = 0;
-        for (const runId of runIds) if (await this.#send(runId)) sent += 1;
-        if (sent > 0) await this.#wakeAll();
+        if (runIds.length === 0) return;
+        // One statement for them all; a run queued already keeps its job (the insert skips it).
+        const sent = await this.#boss.insert(
+          RUNS_QUEUE,
+          runIds.map((runId) => ({ data: { runId }, singletonKey: runId })),
+          { returnId: true },
+        );
+        const pulled = await this.#pullForward(runIds);
+        if ((sent?.length ?? 0) + pulled > 0) await this.#wakeAll();
       } catch (error) {
         if (!this.#closed) this.#logger.warn("queue sweep failed", { error: (error as Error).message });
       }
@@ -104,19 +110,63 @@ export class PgBossDispatch implements RunDispatch {
     return this.#sweeping;
   }
 
+  /**
+   * Jobs deferred to a deadline that is no longer ahead (the run is runnable now: its approval was
+   * decided early, or it was asked to resume) are made fetchable now; returns how many. pg-boss's
+   * `update` does one key at a time, so the sweep does it for many in one statement on its table.
+   */
+  async #pullForward(runIds: string[]): Promise<number> {
+    const { rows } = await this.#boss.getDb().executeSql(
+      `UPDATE ${QUEUE_SCHEMA}.job SET start_after = ${QUEUE_SCHEMA}.job_now()
+       WHERE name = $1 AND state = 'created' AND singleton_key = ANY($2) AND start_after > ${QUEUE_SCHEMA}.job_now()
+       RETURNING id`,
+      [RUNS_QUEUE, runIds],
+    );
+    return rows.length;
+  }
+
+  /** The runs whose jobs are fetchable now (at most `limit`), and when the next deferred one becomes so. */
   async due(limit = 100): Promise<DueRuns> {
     if (limit < 1 || this.#closed) return { runIds: [], nextAt: null };
     const jobs = await this.#boss.fetch<{ runId: string }>(RUNS_QUEUE, { batchSize: limit });
-    if (jobs.length === 0) return { runIds: [], nextAt: null };
-    await this.#boss.complete(
-      RUNS_QUEUE,
-      jobs.map((job) => job.id),
-    );
-    return { runIds: [...new Set(jobs.map((job) => job.data.runId))], nextAt: null };
+    if (jobs.length > 0)
+      await this.#boss.complete(
+        RUNS_QUEUE,
+        jobs.map((job) => job.id),
+      );
+    // With room to spare the worker waits: until the next parked run's deadline, at most.
+    const nextAt = jobs.length < limit ? await this.#nextDeferred() : null;
+    return { runIds: [...new Set(jobs.map((job) => job.data.runId))], nextAt };
   }
 
-  async announce(runId: string): Promise<void> {
-    if (await this.#send(runId)) await this.#wakeAll();
+  /** When the earliest deferred job becomes fetchable (epoch ms on this process's clock), or null. */
+  async #nextDeferred(): Promise<number | null> {
+    const { rows } = await this.#boss.getDb().executeSql(
+      `SELECT extract(epoch FROM min(start_after) - ${QUEUE_SCHEMA}.job_now()) * 1000 AS ms
+       FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state = 'created' AND start_after > ${QUEUE_SCHEMA}.job_now()`,
+      [RUNS_QUEUE],
+    );
+    const ms = (rows[0] as { ms: string | number | null } | undefined)?.ms;
+    return ms === null || ms === undefined ? null : Date.now() + Math.ceil(Number(ms));
+  }
+
+  async announce(runId: string, at?: number): Promise<void> {
+    const delayMs = at === undefined ? 0 : at - Date.now();
+    if (delayMs > 0) {
+      // Runnable from its deadline on: a deferred job (the database's clock counts the delay).
+      await this.#boss.send(RUNS_QUEUE, { runId }, { singletonKey: runId, startAfter: delayMs / 1000 });
+      return;
+    }
+    if (await this.#send(runId)) {
+      await this.#wakeAll();
+      return;
+    }
+    // Its job is queued already, maybe deferred to a deadline that no longer matters: now, then.
+    const { updated } = await this.#boss.update(RUNS_QUEUE, undefined, {
+      singletonKey: runId,
+      startAfter: 0,
+    });
+    if (updated > 0) await this.#wakeAll();
   }
 
   /** Queues the run unless it is queued already; true when a job was added. */

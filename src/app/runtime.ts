@@ -159,7 +159,7 @@ export class Runtime {
       : new LocalDispatch(() => this.engine.dueRuns());
     this.#worker = new Worker({
       dispatch: this.dispatch,
-      execute: (runId) => this.engine.resume(runId),
+      execute: (runId) => this.#execute(runId),
       concurrency: options.concurrency,
       pollMs: this.#sweepMs,
       clock: this.#clock,
@@ -248,12 +248,22 @@ export class Runtime {
   }
 
   // A run the queue did not hear of is not lost: the sweep finds it in the runs table.
-  async #announce(runId: string): Promise<void> {
+  async #announce(runId: string, at?: number): Promise<void> {
     try {
-      await this.dispatch.announce(runId);
+      await this.dispatch.announce(runId, at);
     } catch (error) {
       this.logger.warn("run not announced to the queue", { runId, error: (error as Error).message });
     }
+  }
+
+  /** Executes a run for the Worker; a run that parks is announced for its earliest deadline, so it wakes then. */
+  async #execute(runId: string): Promise<RunOutcome> {
+    const outcome = await this.engine.resume(runId);
+    if (outcome.status === "waiting") {
+      const deadlines = outcome.waiting.map((w) => Date.parse(w.deadline)).filter(Number.isFinite);
+      if (deadlines.length > 0) await this.#announce(runId, Math.min(...deadlines));
+    }
+    return outcome;
   }
 
   /** Re-reads every saved connection's secrets (after a connection is added or changed). */

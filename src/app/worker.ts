@@ -15,8 +15,11 @@ export interface RunDispatch {
   open?(): Promise<void>;
   /** The runs to execute now (at most `limit` when given) and when the next parked one falls due. */
   due(limit?: number): Promise<DueRuns>;
-  /** Says run `runId` is runnable now (it was created, its approval was decided, it was asked to resume). */
-  announce(runId: string): Promise<void>;
+  /**
+   * Says run `runId` is runnable now (it was created, its approval was decided, it was asked to
+   * resume), or from `at` (epoch ms) on: the deadline a parked run waits for.
+   */
+  announce(runId: string, at?: number): Promise<void>;
   /** Called with the worker's wake-up when new work is recorded (a run enqueued, an approval decided). */
   subscribe(wake: () => void): () => void;
   /** Tells workers there is new work. */
@@ -42,6 +45,7 @@ export class LocalDispatch implements RunDispatch {
     return limit === undefined ? due : { ...due, runIds: due.runIds.slice(0, Math.max(0, limit)) };
   }
 
+  // A parked run's deadline needs nothing here: `due` reads it from the store as `nextAt`.
   async announce(): Promise<void> {
     this.notify();
   }
