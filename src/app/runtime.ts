@@ -294,43 +294,61 @@ export class Runtime {
     if (this.work.schedules) this.#background.push(this.#schedule(stop.signal));
   }
 
-  /** On PostgreSQL, one process of the cluster at a time holds `role`; alone on SQLite, this one does. */
-  async #lead(role: string, signal: AbortSignal): Promise<boolean> {
-    if (!this.#databaseUrl) return true;
+  /**
+   * Does `work` while this process leads `role`: on PostgreSQL one process of the cluster at a time
+   * (a leader lock), alone on SQLite. `work` gets a signal that aborts when the service stops or the
+   * lead is lost (its lock's session ended), and must return then; after a loss the lock is sought
+   * again, and `work` runs again once it is held.
+   */
+  async #lead(
+    role: string,
+    signal: AbortSignal,
+    work: (leading: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    if (!this.#databaseUrl) return work(signal);
     const lock = new LeaderLock(this.#databaseUrl, role, this.logger);
     this.#locks.push(lock);
-    const held = await lock.acquire(signal);
-    if (held)
+    await lock.hold(signal, async (leading) => {
       this.logger.info(
         `this process now ${role === "sources" ? "polls the sources" : "fires the schedules"}`,
       );
-    return held;
+      await work(leading);
+    });
   }
 
   async #ingest(signal: AbortSignal): Promise<void> {
-    if (!(await this.#lead("sources", signal)) || signal.aborted) return;
-    this.dispatchSoon();
-    await this.#ingestor!.run(signal, undefined, async (reports) => {
-      const at = new Date(this.#clock.now()).toISOString();
-      for (const report of reports) {
-        this.lastPolls.set(report.source, { ...report, at });
-        for (const listener of this.#pollListeners) listener(report);
-      }
+    await this.#lead("sources", signal, async (leading) => {
       this.dispatchSoon();
-    }).catch((error) => this.logger.error("ingestion stopped", { error: (error as Error).message }));
+      await this.#ingestor!.run(leading, undefined, async (reports) => {
+        const at = new Date(this.#clock.now()).toISOString();
+        for (const report of reports) {
+          this.lastPolls.set(report.source, { ...report, at });
+          for (const listener of this.#pollListeners) listener(report);
+        }
+        this.dispatchSoon();
+      }).catch((error) => this.logger.error("ingestion stopped", { error: (error as Error).message }));
+    });
   }
 
   async #schedule(signal: AbortSignal): Promise<void> {
     const schedules = this.playbooks.schedules().map((p) => ({ name: p.name, schedule: p.schedule! }));
-    if (schedules.length === 0 || !(await this.#lead("schedules", signal)) || signal.aborted) return;
-    this.#scheduler = new Scheduler({
-      schedules,
-      ledger: new SqlFiringLedger(this.database),
-      startRun: (request) => this.starter.startRun(request),
-      clock: this.#clock,
-      logger: this.logger,
+    if (schedules.length === 0) return;
+    await this.#lead("schedules", signal, async (leading) => {
+      const scheduler = new Scheduler({
+        schedules,
+        ledger: new SqlFiringLedger(this.database),
+        startRun: (request) => this.starter.startRun(request),
+        clock: this.#clock,
+        logger: this.logger,
+      });
+      this.#scheduler = scheduler;
+      scheduler.start();
+      await new Promise<void>((resolve) => {
+        if (leading.aborted) resolve();
+        else leading.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await scheduler.stop();
     });
-    this.#scheduler.start();
   }
 
   /** Starts the runs of pending alert triggers, one dispatch at a time, without holding up ingestion. */
