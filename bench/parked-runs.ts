@@ -69,7 +69,7 @@ try {
     if (i % 2 === 0) {
       const done = settle(runtime, new Set([id]), ["succeeded", "failed"]);
       await runtime.runs.decideApproval(id, { approved: true, by: "bench", at: new Date().toISOString() });
-      runtime.resumeSoon();
+      runtime.resumeSoon(id);
       await done;
       viaWorker.push(performance.now() - t0);
     } else {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { Runtime } from "../app/runtime.ts";
+import { Runtime, type WorkRoles } from "../app/runtime.ts";
 import { registerServiceMetrics } from "../app/service-metrics.ts";
 import type { ConnectorRegistry } from "../connectors/registry.ts";
 import { jsonLogger } from "../connectors/sdk/index.ts";
@@ -33,6 +33,8 @@ export interface ServiceOptions extends Omit<ServerOptions, "tls"> {
   graceMs?: number;
   /** Runs executed at once (default 8). */
   concurrency?: number;
+  /** What the service does beside answering (default everything; `--no-work`: nothing). */
+  work?: WorkRoles;
 }
 
 export interface RunningService {
@@ -67,6 +69,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     registry: options.registry,
     playbooksDir: options.playbooksDir,
     concurrency: options.concurrency,
+    work: options.work,
     // Warnings (a source or the sweep failing) as JSON lines on stderr; redacted like every log.
     logger: jsonLogger("warn"),
   });

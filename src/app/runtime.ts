@@ -19,10 +19,22 @@ import { SourceStore } from "../store/sources.ts";
 import { SqlTriggerStore } from "../store/triggers.ts";
 import { SqlDeliveryLedger, WebhookSecretStore } from "../store/webhooks.ts";
 import { EngineRuns } from "./engine-runs.ts";
+import { LeaderLock } from "./leader-lock.ts";
+import { PgBossDispatch } from "./pg-boss-dispatch.ts";
 import { RunEventBus } from "./run-events.ts";
 import { Scheduler } from "./schedules.ts";
 import { loadTriggerPlaybooks, type TriggerPlaybooks } from "./trigger-playbooks.ts";
-import { LocalDispatch, Worker } from "./worker.ts";
+import { LocalDispatch, type RunDispatch, Worker } from "./worker.ts";
+
+/** What a process does beside answering: execute runs, poll sources, fire schedules. */
+export interface WorkRoles {
+  runs: boolean;
+  sources: boolean;
+  schedules: boolean;
+}
+
+export const ALL_WORK: WorkRoles = { runs: true, sources: true, schedules: true };
+export const NO_WORK: WorkRoles = { runs: false, sources: false, schedules: false };
 
 export interface RuntimeOptions {
   dataDir: string;
@@ -39,6 +51,12 @@ export interface RuntimeOptions {
   concurrency?: number;
   /** A `wait` with more than this left parks its run until the deadline instead of holding a task (default 2 s). */
   parkWaitsOverMs?: number;
+  /** What `start()` starts (default all): `rampart serve --no-work` starts none, `rampart worker --queues` some. */
+  work?: WorkRoles;
+  /** On PostgreSQL: how often the queue is re-armed from Rampart's tables (default 2 s). */
+  queueSweepMs?: number;
+  /** On PostgreSQL: a run's lease (default 15 s); a worker that dies is replaced after it. */
+  leaseMs?: number;
 }
 
 /**
@@ -65,7 +83,10 @@ export class Runtime {
   readonly deliveries: SqlDeliveryLedger;
   readonly logger: Logger;
   /** How the Worker hears of new work (in-process here; a distributed queue with PostgreSQL). */
-  readonly dispatch: LocalDispatch;
+  readonly dispatch: RunDispatch;
+  readonly work: WorkRoles;
+  readonly #databaseUrl?: string;
+  readonly #locks: LeaderLock[] = [];
   /** The latest report of each source, for the API's source status. */
   readonly lastPolls = new Map<string, PollReport & { at: string }>();
   readonly #pollListeners: Array<(report: PollReport) => void> = [];
@@ -98,6 +119,8 @@ export class Runtime {
     this.logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
     this.#sweepMs = options.sweepMs ?? 1000;
+    this.work = options.work ?? ALL_WORK;
+    this.#databaseUrl = options.databaseUrl;
     const box = openSecretBox({ dataDir: options.dataDir });
     this.connections = new ConnectionStore({ database, connectors: options.registry, secrets: box });
     this.sources = new SourceStore(database.db);
@@ -120,15 +143,23 @@ export class Runtime {
       clock: this.#clock,
       logger: this.logger,
       parkWaitsOverMs: options.parkWaitsOverMs ?? 2000,
+      leaseMs: options.leaseMs,
       onEvent: (event: RunEvent) => {
         starter?.onEvent(event);
         this.events.emit(event);
       },
     });
-    this.dispatch = new LocalDispatch(() => this.engine.dueRuns());
+    this.dispatch = options.databaseUrl
+      ? new PgBossDispatch({
+          url: options.databaseUrl,
+          runnable: () => this.engine.dueRuns(),
+          sweepMs: options.queueSweepMs,
+          logger: this.logger,
+        })
+      : new LocalDispatch(() => this.engine.dueRuns());
     this.#worker = new Worker({
       dispatch: this.dispatch,
-      execute: (runId) => this.engine.resume(runId),
+      execute: (runId) => this.#execute(runId),
       concurrency: options.concurrency,
       pollMs: this.#sweepMs,
       clock: this.#clock,
@@ -155,7 +186,14 @@ export class Runtime {
       const alertTriggers = options.playbooksDir
         ? await loadTriggers(options.playbooksDir, options.registry)
         : [];
-      return new Runtime({ database, options, playbooks, alertTriggers });
+      const runtime = new Runtime({ database, options, playbooks, alertTriggers });
+      try {
+        await runtime.dispatch.open?.();
+      } catch (error) {
+        await runtime.dispatch.close?.();
+        throw error;
+      }
+      return runtime;
     } catch (error) {
       await database.close();
       throw error;
@@ -181,7 +219,7 @@ export class Runtime {
    */
   async enqueue(path: string, options: StartOptions = {}): Promise<RunOutcome> {
     const outcome = await this.engine.enqueue(path, options);
-    this.dispatch.notify();
+    await this.#announce(outcome.runId);
     return outcome;
   }
 
@@ -204,9 +242,28 @@ export class Runtime {
     };
   }
 
-  /** Has the Worker look now for runs that became due (an approval decided, a run asked to resume). */
-  resumeSoon(): void {
-    this.dispatch.notify();
+  /** Has a Worker look now at `runId`, which became due (an approval decided, the run asked to resume). */
+  resumeSoon(runId: string): void {
+    void this.#announce(runId);
+  }
+
+  // A run the queue did not hear of is not lost: the sweep finds it in the runs table.
+  async #announce(runId: string, at?: number): Promise<void> {
+    try {
+      await this.dispatch.announce(runId, at);
+    } catch (error) {
+      this.logger.warn("run not announced to the queue", { runId, error: (error as Error).message });
+    }
+  }
+
+  /** Executes a run for the Worker; a run that parks is announced for its earliest deadline, so it wakes then. */
+  async #execute(runId: string): Promise<RunOutcome> {
+    const outcome = await this.engine.resume(runId);
+    if (outcome.status === "waiting") {
+      const deadlines = outcome.waiting.map((w) => Date.parse(w.deadline)).filter(Number.isFinite);
+      if (deadlines.length > 0) await this.#announce(runId, Math.min(...deadlines));
+    }
+    return outcome;
   }
 
   /** Re-reads every saved connection's secrets (after a connection is added or changed). */
@@ -232,31 +289,66 @@ export class Runtime {
       redact: this.redact,
     });
     // Orphans, queued runs and pending triggers a stopped service left behind go beside new work.
-    this.#worker.start();
-    this.dispatchSoon();
-    this.#background.push(
-      this.#ingestor
-        .run(stop.signal, undefined, async (reports) => {
-          const at = new Date(this.#clock.now()).toISOString();
-          for (const report of reports) {
-            this.lastPolls.set(report.source, { ...report, at });
-            for (const listener of this.#pollListeners) listener(report);
-          }
-          this.dispatchSoon();
-        })
-        .catch((error) => this.logger.error("ingestion stopped", { error: (error as Error).message })),
-    );
+    if (this.work.runs) this.#worker.start();
+    if (this.work.sources) this.#background.push(this.#ingest(stop.signal));
+    if (this.work.schedules) this.#background.push(this.#schedule(stop.signal));
+  }
+
+  /**
+   * Does `work` while this process leads `role`: on PostgreSQL one process of the cluster at a time
+   * (a leader lock), alone on SQLite. `work` gets a signal that aborts when the service stops or the
+   * lead is lost (its lock's session ended), and must return then; after a loss the lock is sought
+   * again, and `work` runs again once it is held.
+   */
+  async #lead(
+    role: string,
+    signal: AbortSignal,
+    work: (leading: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    if (!this.#databaseUrl) return work(signal);
+    const lock = new LeaderLock(this.#databaseUrl, role, this.logger);
+    this.#locks.push(lock);
+    await lock.hold(signal, async (leading) => {
+      this.logger.info(
+        `this process now ${role === "sources" ? "polls the sources" : "fires the schedules"}`,
+      );
+      await work(leading);
+    });
+  }
+
+  async #ingest(signal: AbortSignal): Promise<void> {
+    await this.#lead("sources", signal, async (leading) => {
+      this.dispatchSoon();
+      await this.#ingestor!.run(leading, undefined, async (reports) => {
+        const at = new Date(this.#clock.now()).toISOString();
+        for (const report of reports) {
+          this.lastPolls.set(report.source, { ...report, at });
+          for (const listener of this.#pollListeners) listener(report);
+        }
+        this.dispatchSoon();
+      }).catch((error) => this.logger.error("ingestion stopped", { error: (error as Error).message }));
+    });
+  }
+
+  async #schedule(signal: AbortSignal): Promise<void> {
     const schedules = this.playbooks.schedules().map((p) => ({ name: p.name, schedule: p.schedule! }));
-    if (schedules.length > 0) {
-      this.#scheduler = new Scheduler({
+    if (schedules.length === 0) return;
+    await this.#lead("schedules", signal, async (leading) => {
+      const scheduler = new Scheduler({
         schedules,
         ledger: new SqlFiringLedger(this.database),
         startRun: (request) => this.starter.startRun(request),
         clock: this.#clock,
         logger: this.logger,
       });
-      this.#scheduler.start();
-    }
+      this.#scheduler = scheduler;
+      scheduler.start();
+      await new Promise<void>((resolve) => {
+        if (leading.aborted) resolve();
+        else leading.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await scheduler.stop();
+    });
   }
 
   /** Starts the runs of pending alert triggers, one dispatch at a time, without holding up ingestion. */
@@ -303,6 +395,8 @@ export class Runtime {
     clearTimeout(timer);
     await this.#worker.stop(Math.max(0, deadline - Date.now()));
     const parked = await this.engine.release();
+    await this.dispatch.close?.();
+    for (const lock of this.#locks) await lock.release();
     await this.#ingestor?.close();
     await this.scripts.close();
     await this.clients.close();

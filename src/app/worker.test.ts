@@ -130,6 +130,28 @@ for (const kind of DATABASES)
       assert.deepEqual(await stepAttempts(store, runId), ["nap#1:succeeded", "after#1:succeeded"]);
     });
 
+    test("a parked run wakes at its deadline by itself: neither the worker's poll nor the queue's sweep is what finds it", async () => {
+      const store = await location("parked-on-time");
+      // Both safety nets slowed to ten minutes: only the deadline the run parked with can wake it.
+      const runtime = await open(store, { parkWaitsOverMs: 100, sweepMs: 600_000, queueSweepMs: 600_000 });
+      let runId = "";
+      try {
+        runId = await runtime.startRun(playbook("on-time-nap", "1200ms"));
+        assert.equal(await until(runtime, runId, ["waiting"]), "waiting");
+        assert.equal(await until(runtime, runId, ["succeeded", "failed"]), "succeeded");
+      } finally {
+        await runtime.stop();
+      }
+      const database = await openDatabase(store);
+      try {
+        const [nap, after] = await new SqlRunStore(database).steps(runId);
+        const late = Date.parse(after!.startedAt) - Date.parse((nap!.input as { until: string }).until);
+        assert.ok(late >= 0 && late < 1000, `woke ${late} ms after its deadline`);
+      } finally {
+        await database.close();
+      }
+    });
+
     test("a parked wait that fell due while the service was down fires once after the restart", async () => {
       const store = await location("parked-restart");
       let runtime = await open(store, { parkWaitsOverMs: 100 });

@@ -3,18 +3,33 @@ import type { Clock } from "../engine/clock.ts";
 import type { DueRuns, RunOutcome } from "../engine/executor.ts";
 
 /**
- * Where a worker learns which runs to execute. In one process over SQLite it is the store itself
- * (queued runs, orphans, parked runs whose approval or wait is due) plus an in-process nudge when a
- * run is enqueued; a distributed queue (pg-boss over PostgreSQL) implements the same two methods.
+ * Where a worker learns which runs to execute: the `Dispatcher` under the engine. In one process over
+ * SQLite it is the store itself (queued runs, orphans, parked runs whose approval or wait is due)
+ * plus an in-process nudge (`LocalDispatch`); over PostgreSQL it is a pg-boss queue that only says
+ * "run X is runnable now", fed on creation, on wake and by a periodic sweep of Rampart's tables
+ * (`PgBossDispatch`). Rampart's tables stay the truth: a run the queue names twice, or one another
+ * worker holds, is refused by its lease and skipped.
  */
 export interface RunDispatch {
-  /** The runs to execute now and when the next parked one falls due. */
-  due(): Promise<DueRuns>;
+  /** Connects (the queue's schema and listener); called once before any other method. */
+  open?(): Promise<void>;
+  /** The runs to execute now (at most `limit` when given) and when the next parked one falls due. */
+  due(limit?: number): Promise<DueRuns>;
+  /**
+   * Says run `runId` is runnable now (it was created, its approval was decided, it was asked to
+   * resume), or from `at` (epoch ms) on: the deadline a parked run waits for.
+   */
+  announce(runId: string, at?: number): Promise<void>;
   /** Called with the worker's wake-up when new work is recorded (a run enqueued, an approval decided). */
   subscribe(wake: () => void): () => void;
   /** Tells workers there is new work. */
   notify(): void;
+  /** Stops listening and closes the queue's connections. */
+  close?(): Promise<void>;
 }
+
+/** Another name for the same port, as the design calls it. */
+export type Dispatcher = RunDispatch;
 
 /** The in-process dispatch: due runs from the engine's view of the store, nudges by function call. */
 export class LocalDispatch implements RunDispatch {
@@ -25,8 +40,14 @@ export class LocalDispatch implements RunDispatch {
     this.#due = due;
   }
 
-  due(): Promise<DueRuns> {
-    return this.#due();
+  async due(limit?: number): Promise<DueRuns> {
+    const due = await this.#due();
+    return limit === undefined ? due : { ...due, runIds: due.runIds.slice(0, Math.max(0, limit)) };
+  }
+
+  // A parked run's deadline needs nothing here: `due` reads it from the store as `nextAt`.
+  async announce(): Promise<void> {
+    this.notify();
   }
 
   subscribe(wake: () => void): () => void {
@@ -117,7 +138,7 @@ export class Worker {
       let nextAt: number | null = null;
       if (this.#executing.size < this.#concurrency) {
         try {
-          const due = await this.#options.dispatch.due();
+          const due = await this.#options.dispatch.due(this.#concurrency - this.#executing.size);
           nextAt = due.nextAt;
           for (const runId of due.runIds) {
             if (this.#executing.size >= this.#concurrency || this.#stopped) break;

@@ -16,6 +16,7 @@ import { registerServeCommand } from "./commands/serve.ts";
 import { registerSourceCommands } from "./commands/source.ts";
 import { registerTestCommand } from "./commands/test.ts";
 import { registerWebhookCommands } from "./commands/webhook.ts";
+import { registerWorkerCommand } from "./commands/worker.ts";
 import { EXIT, reportFailure } from "./failure.ts";
 
 /** Builds the `rampart` command line. */
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerTestCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   registerAccessCommands(program);
   registerWebhookCommands(program);
   registerMigrateCommand(program);

@@ -65,6 +65,8 @@ export class Ingestor {
     while (!signal.aborted) {
       const { reports, nextPollAt } = await this.tick(names);
       if (reports.length > 0) await onTick?.(reports);
+      // Stopped during the tick: the abort has fired already and would not end the nap below.
+      if (signal.aborted) break;
       const nap = new AbortController();
       this.#wake = () => nap.abort();
       const stop = () => nap.abort();

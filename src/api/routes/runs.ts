@@ -229,7 +229,7 @@ export function runRoutes(runtime: Runtime) {
             key: body.key,
             at: new Date().toISOString(),
           });
-          runtime.resumeSoon();
+          runtime.resumeSoon(id);
           return reply.code(202).send(runView(await get(id)));
         },
       );
@@ -274,7 +274,7 @@ export function runRoutes(runtime: Runtime) {
       async (request, reply) => {
         const run = await get((request.params as { id: string }).id);
         if (FINISHED.has(run.status)) throw new ConflictError(`run ${run.id} is ${run.status}`);
-        runtime.resumeSoon();
+        runtime.resumeSoon(run.id);
         return reply.code(202).send(runView(run));
       },
     );

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { startService } from "../../api/service.ts";
 import { serviceLog } from "../../api/service-log.ts";
+import { NO_WORK } from "../../app/runtime.ts";
 import { parseDuration } from "../../engine/duration.ts";
 import { storeOf } from "../connection-store.ts";
 import { registryOf } from "../connector-registry.ts";
@@ -20,6 +21,7 @@ export function registerServeCommand(program: Command): void {
     .option("--playbooks <dir>", "the playbooks it answers with (default ./playbooks when it exists)")
     .option("--grace <duration>", "how long in-flight runs get to finish on SIGTERM", "30s")
     .option("--concurrency <n>", "runs executed at once; more wait queued", "8")
+    .option("--no-work", "only serve the API and UI; `rampart worker` processes do the work (PostgreSQL)")
     .option(
       "--trust-proxy <address>",
       "believe X-Forwarded-* from this proxy address or CIDR (repeatable)",
@@ -44,6 +46,7 @@ export function registerServeCommand(program: Command): void {
           playbooks?: string;
           grace: string;
           concurrency: string;
+          work: boolean;
         },
         command: Command,
       ) => {
@@ -68,6 +71,7 @@ export function registerServeCommand(program: Command): void {
           playbooksDir: playbooksDirOf(options.playbooks),
           graceMs: parseDuration(options.grace, "--grace"),
           concurrency,
+          work: options.work ? undefined : NO_WORK,
         });
         process.stdout.write(
           `rampart serve: listening on ${service.url} (API reference: ${service.url}/api/docs)\n`,

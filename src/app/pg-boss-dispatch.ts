@@ -1,0 +1,198 @@
+import pg from "pg";
+import { PgBoss } from "pg-boss";
+import { type Logger, silentLogger } from "../connectors/sdk/index.ts";
+import type { DueRuns } from "../engine/executor.ts";
+import type { RunDispatch } from "./worker.ts";
+
+/** The pg-boss queue of runnable runs, and the PostgreSQL channel that wakes workers when it grows. */
+export const RUNS_QUEUE = "rampart-runs";
+const CHANNEL = "rampart_runs";
+/** pg-boss's own tables live in this schema, beside Rampart's. */
+export const QUEUE_SCHEMA = "rampart_queue";
+/** A job waiting for a worker is kept this long (pg-boss's default, 14 days, is shorter than some approvals). */
+const RETENTION_SECONDS = 400 * 86_400;
+
+export interface PgBossDispatchOptions {
+  url: string;
+  /** The runs Rampart's tables say are runnable now: queued, orphaned, parked and due (the engine's `dueRuns`). */
+  runnable(): Promise<DueRuns>;
+  /**
+   * How often the sweep re-arms runnable runs from Rampart's tables (default 2 s): an orphaned run,
+   * a parked run whose deadline came, anything a dropped or emptied queue lost. 0: no sweep (a
+   * process that only enqueues).
+   */
+  sweepMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * The dispatch of a cluster on PostgreSQL: a pg-boss queue whose jobs only say "run X is runnable";
+ * Rampart's tables stay the truth about what ran. A job is completed as soon as a worker takes it:
+ * if that worker dies, the run's lease expires and the sweep names the run again. Jobs carry the run
+ * id as their singleton key (policy `short`), so a run is queued at most once however often it is
+ * announced. New jobs wake every worker at once through LISTEN/NOTIFY.
+ */
+export class PgBossDispatch implements RunDispatch {
+  readonly #options: PgBossDispatchOptions;
+  readonly #logger: Logger;
+  readonly #listeners = new Set<() => void>();
+  readonly #boss: PgBoss;
+  #listener?: pg.Client;
+  #sweep?: NodeJS.Timeout;
+  #sweeping?: Promise<void>;
+  #closed = false;
+
+  constructor(options: PgBossDispatchOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#boss = new PgBoss({
+      connectionString: options.url,
+      schema: QUEUE_SCHEMA,
+      max: 3,
+      // Jobs are completed when taken; nothing in this queue needs pg-boss's cron or monitor here.
+      schedule: false,
+    });
+    this.#boss.on("error", (error: Error) => this.#logger.warn("queue error", { error: error.message }));
+  }
+
+  async open(): Promise<void> {
+    await this.#boss.start();
+    await this.#createQueue();
+    const listener = new pg.Client({ connectionString: this.#options.url });
+    listener.on("error", (error) => this.#logger.warn("queue listener error", { error: error.message }));
+    listener.on("notification", () => this.notify());
+    await listener.connect();
+    await listener.query(`LISTEN ${CHANNEL}`);
+    this.#listener = listener;
+    const sweepMs = this.#options.sweepMs ?? 2000;
+    if (sweepMs > 0) {
+      this.#sweep = setInterval(() => void this.sweep(), sweepMs);
+      this.#sweep.unref();
+    }
+  }
+
+  async #createQueue(): Promise<void> {
+    const queue = {
+      policy: "short",
+      retentionSeconds: RETENTION_SECONDS,
+      deleteAfterSeconds: 3600,
+      retryLimit: 0,
+    } as const;
+    try {
+      await this.#boss.createQueue(RUNS_QUEUE, queue);
+    } catch (error) {
+      // Several processes starting at once: another one created it.
+      if (!(await this.#boss.getQueue(RUNS_QUEUE))) throw error;
+    }
+  }
+
+  /** Re-arms every run Rampart's tables say is runnable; returns when done (one sweep at a time). */
+  sweep(): Promise<void> {
+    if (this.#sweeping || this.#closed) return this.#sweeping ?? Promise.resolve();
+    this.#sweeping = (async () => {
+      try {
+        const { runIds } = await this.#options.runnable();
+        if (runIds.length === 0) return;
+        // One statement for them all; a run queued already keeps its job (the insert skips it).
+        const sent = await this.#boss.insert(
+          RUNS_QUEUE,
+          runIds.map((runId) => ({ data: { runId }, singletonKey: runId })),
+          { returnId: true },
+        );
+        const pulled = await this.#pullForward(runIds);
+        if ((sent?.length ?? 0) + pulled > 0) await this.#wakeAll();
+      } catch (error) {
+        if (!this.#closed) this.#logger.warn("queue sweep failed", { error: (error as Error).message });
+      }
+    })().finally(() => {
+      this.#sweeping = undefined;
+    });
+    return this.#sweeping;
+  }
+
+  /**
+   * Jobs deferred to a deadline that is no longer ahead (the run is runnable now: its approval was
+   * decided early, or it was asked to resume) are made fetchable now; returns how many. pg-boss's
+   * `update` does one key at a time, so the sweep does it for many in one statement on its table.
+   */
+  async #pullForward(runIds: string[]): Promise<number> {
+    const { rows } = await this.#boss.getDb().executeSql(
+      `UPDATE ${QUEUE_SCHEMA}.job SET start_after = ${QUEUE_SCHEMA}.job_now()
+       WHERE name = $1 AND state = 'created' AND singleton_key = ANY($2) AND start_after > ${QUEUE_SCHEMA}.job_now()
+       RETURNING id`,
+      [RUNS_QUEUE, runIds],
+    );
+    return rows.length;
+  }
+
+  /** The runs whose jobs are fetchable now (at most `limit`), and when the next deferred one becomes so. */
+  async due(limit = 100): Promise<DueRuns> {
+    if (limit < 1 || this.#closed) return { runIds: [], nextAt: null };
+    const jobs = await this.#boss.fetch<{ runId: string }>(RUNS_QUEUE, { batchSize: limit });
+    if (jobs.length > 0)
+      await this.#boss.complete(
+        RUNS_QUEUE,
+        jobs.map((job) => job.id),
+      );
+    // With room to spare the worker waits: until the next parked run's deadline, at most.
+    const nextAt = jobs.length < limit ? await this.#nextDeferred() : null;
+    return { runIds: [...new Set(jobs.map((job) => job.data.runId))], nextAt };
+  }
+
+  /** When the earliest deferred job becomes fetchable (epoch ms on this process's clock), or null. */
+  async #nextDeferred(): Promise<number | null> {
+    const { rows } = await this.#boss.getDb().executeSql(
+      `SELECT extract(epoch FROM min(start_after) - ${QUEUE_SCHEMA}.job_now()) * 1000 AS ms
+       FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state = 'created' AND start_after > ${QUEUE_SCHEMA}.job_now()`,
+      [RUNS_QUEUE],
+    );
+    const ms = (rows[0] as { ms: string | number | null } | undefined)?.ms;
+    return ms === null || ms === undefined ? null : Date.now() + Math.ceil(Number(ms));
+  }
+
+  async announce(runId: string, at?: number): Promise<void> {
+    const delayMs = at === undefined ? 0 : at - Date.now();
+    if (delayMs > 0) {
+      // Runnable from its deadline on: a deferred job (the database's clock counts the delay).
+      await this.#boss.send(RUNS_QUEUE, { runId }, { singletonKey: runId, startAfter: delayMs / 1000 });
+      return;
+    }
+    if (await this.#send(runId)) {
+      await this.#wakeAll();
+      return;
+    }
+    // Its job is queued already, maybe deferred to a deadline that no longer matters: now, then.
+    const { updated } = await this.#boss.update(RUNS_QUEUE, undefined, {
+      singletonKey: runId,
+      startAfter: 0,
+    });
+    if (updated > 0) await this.#wakeAll();
+  }
+
+  /** Queues the run unless it is queued already; true when a job was added. */
+  async #send(runId: string): Promise<boolean> {
+    return (await this.#boss.send(RUNS_QUEUE, { runId }, { singletonKey: runId })) !== null;
+  }
+
+  async #wakeAll(): Promise<void> {
+    await this.#listener?.query(`NOTIFY ${CHANNEL}`);
+  }
+
+  subscribe(wake: () => void): () => void {
+    this.#listeners.add(wake);
+    return () => this.#listeners.delete(wake);
+  }
+
+  notify(): void {
+    for (const wake of this.#listeners) wake();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweep);
+    await this.#sweeping;
+    await this.#listener?.end().catch(() => {});
+    await this.#boss.stop({ graceful: false, close: true, timeout: 1000 }).catch(() => {});
+  }
+}
