@@ -10,7 +10,8 @@
 // Each section gets a fresh database on the server; nothing is left behind. The server is the admin
 // URL in RAMPART_BENCH_DATABASE_URL, else RAMPART_TEST_DATABASE_URL; with neither, the bench says it
 // skipped and exits 0.
-// Run: node bench/postgres.ts [--tiny]   (--tiny: CI's smoke mode, the fewest rounds that exercise every part)
+// Run: node bench/postgres.ts [--tiny] [section…]   (--tiny: CI's smoke mode, the fewest rounds that
+// exercise every part; sections: steps, latency, throughput, ingest, recovery; default all)
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,9 +28,19 @@ import { throughputSection } from "./support/section-throughput.ts";
 const SELF = import.meta.filename;
 const CALL_LATENCY_MS = 50;
 
+const SECTIONS = ["steps", "latency", "throughput", "ingest", "recovery"] as const;
+type SectionName = (typeof SECTIONS)[number];
+
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === "--child") await child(rest[0]!, rest.slice(1));
-else await main(mode === "--tiny");
+else {
+  const args = process.argv.slice(2);
+  const named = args.filter((a) => a !== "--tiny");
+  const unknown = named.filter((a) => !(SECTIONS as readonly string[]).includes(a));
+  if (unknown.length > 0)
+    throw new Error(`unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}`);
+  await main(args.includes("--tiny"), named.length > 0 ? (named as SectionName[]) : [...SECTIONS]);
+}
 
 /** The bench's helper processes, started by the sections with `--child <name> …`. */
 async function child(name: string, args: string[]): Promise<void> {
@@ -40,7 +51,7 @@ async function child(name: string, args: string[]): Promise<void> {
   else throw new Error(`unknown child ${name}`);
 }
 
-async function main(tiny: boolean): Promise<void> {
+async function main(tiny: boolean, wanted: readonly SectionName[]): Promise<void> {
   const adminUrl = adminUrlOf();
   if (!adminUrl) {
     console.log(
@@ -58,7 +69,8 @@ async function main(tiny: boolean): Promise<void> {
   const started = performance.now();
   const rows: Row[] = [];
   const took: string[] = [];
-  const section = async (name: string, run: (ctx: SectionContext) => Promise<Row[]>) => {
+  const section = async (name: SectionName, run: (ctx: SectionContext) => Promise<Row[]>) => {
+    if (!wanted.includes(name)) return;
     const start = performance.now();
     rows.push(...(await run(context(name))));
     took.push(`${name} ${((performance.now() - start) / 1000).toFixed(0)} s`);

@@ -14,7 +14,7 @@ export interface Cluster {
   runtime: Runtime;
   workers: WorkerProcess[];
   /** Starts `n` more workers (concurrency 16 unless told); resolves once each works. */
-  addWorkers(n: number, concurrency?: number): Promise<WorkerProcess[]>;
+  addWorkers(n: number, options?: { concurrency?: number; hostname?: string }): Promise<WorkerProcess[]>;
   /** Enqueues `count` runs of `playbook`, `parallel` enqueue calls at a time; returns their ids in order. */
   enqueue(playbook: string, count: number, parallel?: number): Promise<string[]>;
   /** Stops the workers, closes the runtime, drops the database. */
@@ -48,11 +48,9 @@ export async function openCluster(ctx: SectionContext, label: string, simUrl?: s
     database,
     runtime,
     workers,
-    async addWorkers(n, concurrency = 16) {
-      const started =
-        n === 1
-          ? [await startWorker({ ...options, concurrency })]
-          : await startWorkers(n, { ...options, concurrency });
+    async addWorkers(n, { concurrency = 16, hostname } = {}) {
+      const each = { ...options, concurrency, hostname };
+      const started = n === 1 ? [await startWorker(each)] : await startWorkers(n, each);
       workers.push(...started);
       return started;
     },

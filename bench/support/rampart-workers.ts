@@ -1,6 +1,6 @@
 // `rampart worker` processes as an operator starts them (the CLI from source on the pinned Node),
 // each told its database by --database and sharing one data dir (the master key).
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
@@ -13,6 +13,19 @@ export interface WorkerOptions {
   cwd: string;
   concurrency: number;
   queues?: string;
+  /**
+   * Runs it under this host name, in a UTS namespace of its own (`unshare --uts`, root on Linux): to
+   * other workers its runs' owner is on another machine, whose pid they cannot check.
+   */
+  hostname?: string;
+}
+
+/** Whether workers can be given a host name of their own here (see WorkerOptions.hostname). */
+export function canRunAsAnotherHost(): boolean {
+  const probe = spawnSync("unshare", ["--uts", "sh", "-c", "hostname rampart-bench-probe"], {
+    stdio: "ignore",
+  });
+  return probe.status === 0;
 }
 
 export interface WorkerProcess {
@@ -43,7 +56,14 @@ export function startWorker(options: WorkerOptions): Promise<WorkerProcess> {
     "--concurrency",
     String(options.concurrency),
   ];
-  const child = spawn(process.execPath, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  // unshare execs sh, which sets the name and execs node: the child's pid stays the worker's.
+  const setName = `hostname ${options.hostname} && exec "$0" "$@"`;
+  const child = options.hostname
+    ? spawn("unshare", ["--uts", "sh", "-c", setName, process.execPath, ...args], {
+        cwd: options.cwd,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+    : spawn(process.execPath, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (chunk) => {
