@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ALL_WORK, Runtime, type WorkRoles } from "../../app/runtime.ts";
 import { jsonLogger } from "../../connectors/sdk/index.ts";
 import { parseDuration } from "../../engine/duration.ts";
@@ -44,9 +44,11 @@ export function registerWorkerCommand(program: Command): void {
       "the playbooks for alert triggers and schedules (default ./playbooks when it exists)",
     )
     .option("--grace <duration>", "how long in-flight runs get to finish on SIGTERM", "30s")
+    // How long a run stays this worker's without a renewal; tests shorten it to take a paused worker's runs over quickly.
+    .addOption(new Option("--lease <duration>", "a run's lease").default("15s").hideHelp())
     .action(
       async (
-        options: { concurrency: string; queues: string; playbooks?: string; grace: string },
+        options: { concurrency: string; queues: string; playbooks?: string; grace: string; lease: string },
         command: Command,
       ) => {
         const concurrency = Number(options.concurrency);
@@ -54,6 +56,8 @@ export function registerWorkerCommand(program: Command): void {
           throw new UsageError("--concurrency must be a whole number from 1 to 1000");
         const work = options.queues === QUEUES.join(",") ? ALL_WORK : parseQueues(options.queues);
         const graceMs = parseDuration(options.grace, "--grace");
+        const leaseMs = parseDuration(options.lease, "--lease");
+        if (leaseMs < 100) throw new UsageError("--lease must be at least 100ms");
         const store = storeOf(command);
         if (!store.url)
           throw new UsageError(
@@ -66,7 +70,9 @@ export function registerWorkerCommand(program: Command): void {
           playbooksDir: playbooksDirOf(options.playbooks),
           concurrency,
           work,
-          logger: jsonLogger("warn"),
+          leaseMs,
+          // Info says which worker leads the sources and the schedules; warnings say what went wrong.
+          logger: jsonLogger("info"),
         });
         await runtime.start();
         const roles = QUEUES.filter((q) => work[q]).join(", ");

@@ -73,6 +73,14 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
   const seed = options.seed ?? 1;
   let state = new CanaryState(seed);
   state.generate(60);
+  // How often each incident was asked to be acknowledged, and how often that changed it: a resent
+  // acknowledgement leaves the incident as it was, so only these counters can tell a repeat.
+  let acks = new Map<string, { requests: number; changes: number }>();
+  const ackCount = (id: string) => {
+    const count = acks.get(id) ?? { requests: 0, changes: 0 };
+    acks.set(id, count);
+    return count;
+  };
   const tokens = new Map<string, Role>([
     [`${state.faker.string.hexadecimal({ length: 32, casing: "lower", prefix: "" })}`, "admin"],
     [`${state.faker.string.hexadecimal({ length: 32, casing: "lower", prefix: "" })}`, "read-only"],
@@ -92,11 +100,14 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
         id: i.id,
         hash_id: i.hash_id,
         updated_id: i.updated_id,
+        acknowledge_requests: acks.get(i.id)?.requests ?? 0,
+        acknowledgements: acks.get(i.id)?.changes ?? 0,
       })),
     }),
     reset: () => {
       state = new CanaryState(seed);
       state.generate(60);
+      acks = new Map();
     },
     generate: (count) => state.generate(count).map((i) => i.id),
   });
@@ -144,6 +155,7 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
     if (incident.acknowledged !== value) {
       incident.acknowledged = value;
       state.touch(incident);
+      if (value) ackCount(incident.id).changes++;
     }
   };
 
@@ -177,6 +189,7 @@ export async function startCanarySimulator(options: SimulatorOptions = {}): Prom
 
   route("POST", "/incident/acknowledge", true, (p) => {
     const incident = find(p.incident);
+    ackCount(incident.id).requests++;
     setAck(incident, true);
     return { action: "acknowledged", key: incident.id, result: "success" };
   });
