@@ -3,10 +3,11 @@
 //   enqueue → first step started, p50 and p95, with two `rampart worker` processes on pg-boss,
 //     beside a home-made raw-pg queue (INSERT + NOTIFY, a listener claiming with SKIP LOCKED);
 //   runs per second with 1, 2 and 4 workers (concurrency 16) on a latency-bound playbook (the HTTP
-//     simulator answers each call after 50 ms), beside the latency-bound ceiling, and the ratio to linear;
+//     simulator answers each call after 50 ms), beside the latency-bound ceiling, and the ratio to
+//     linear; a 4 × 4 control; the CPU per run of each part (workers, PostgreSQL, simulator);
 //   ingest alerts per second on PostgreSQL beside SQLite (same simulator, same pages), and a raw insert floor;
 //   recovery after a worker is SIGKILLed mid-run: the kill to another worker recording the run's next
-//     step, median over 10.
+//     step, median over 10 on one host, and over 3 with the victim under another host name.
 // Each section gets a fresh database on the server; nothing is left behind. The server is the admin
 // URL in RAMPART_BENCH_DATABASE_URL, else RAMPART_TEST_DATABASE_URL; with neither, the bench says it
 // skipped and exits 0.

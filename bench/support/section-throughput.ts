@@ -7,6 +7,7 @@
 // the resume), so neither start-up nor a draining queue counts. Beside the latency-bound ceiling
 // (16 runs per worker every 2 × 50 ms) and the ratio to linear (N × the 1-worker rate). The CPU each
 // part used in the window says what bounds the rate on this machine.
+import { availableParallelism } from "node:os";
 import pg from "pg";
 import { type Cluster, openCluster } from "./cluster.ts";
 import { cpuMeter } from "./cpu.ts";
@@ -71,6 +72,9 @@ export async function throughputSection(
       .map(([part, value]) => `${part} ${value.toFixed(1)}`)
       .join(", ");
     const busy = m.machineBusy === undefined ? "" : `; machine ${(m.machineBusy * 100).toFixed(0)} % busy`;
+    // What the CPU alone allows: every core on these parts and nothing else.
+    const cpuTotal = Object.values(m.cpuMsPerRun).reduce((a, b) => a + b, 0);
+    const cpuBound = `; ${availableParallelism()} cores ÷ ${cpuTotal.toFixed(1)} ms = ${((availableParallelism() * 1000) / cpuTotal).toFixed(0)} runs/s at most`;
     const control = m.concurrency !== CONCURRENCY;
     const versus = control
       ? `${(m.perSecond / one).toFixed(2)}× the 1 × ${CONCURRENCY} rate (same run slots in 4 processes); `
@@ -82,7 +86,7 @@ export async function throughputSection(
       ours: `${m.perSecond.toFixed(0)} runs/s`,
       floor: `${ceiling.toFixed(0)} runs/s`,
       floorWhat: `latency-bound ceiling: ${m.workers * m.concurrency} runs every ${CALLS * LATENCY_MS} ms`,
-      note: `${versus}${((m.perSecond / ceiling) * 100).toFixed(0)} % of the ceiling; CPU ms per run: ${cpu}${busy} (${m.runs} runs in ${(m.windowMs / 1000).toFixed(1)} s${m.drained ? ", queue drained" : ""})`,
+      note: `${versus}${((m.perSecond / ceiling) * 100).toFixed(0)} % of the ceiling; CPU ms per run: ${cpu}${cpuBound}${busy} (${m.runs} runs in ${(m.windowMs / 1000).toFixed(1)} s${m.drained ? ", queue drained" : ""})`,
     };
   });
 }
