@@ -11,8 +11,8 @@
 // Each section gets a fresh database on the server; nothing is left behind. The server is the admin
 // URL in RAMPART_BENCH_DATABASE_URL, else RAMPART_TEST_DATABASE_URL; with neither, the bench says it
 // skipped and exits 0.
-// Run: node bench/postgres.ts [--tiny] [section…]   (--tiny: CI's smoke mode, the fewest rounds that
-// exercise every part; sections: steps, latency, throughput, ingest, recovery; default all)
+// Run: node bench/postgres.ts [section…]   (sections: steps, latency, throughput, ingest, recovery;
+// default all). In a smoke run (npm run bench -- --smoke) the fewest rounds that exercise every part.
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,7 @@ import { enqueueLatencySection, runListener } from "./support/section-latency.ts
 import { recoverySection } from "./support/section-recovery.ts";
 import { perStepSection } from "./support/section-steps.ts";
 import { throughputSection } from "./support/section-throughput.ts";
+import { SMOKE } from "./support/smoke.ts";
 
 const SELF = import.meta.filename;
 const CALL_LATENCY_MS = 50;
@@ -35,12 +36,11 @@ type SectionName = (typeof SECTIONS)[number];
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === "--child") await child(rest[0]!, rest.slice(1));
 else {
-  const args = process.argv.slice(2);
-  const named = args.filter((a) => a !== "--tiny");
+  const named = process.argv.slice(2);
   const unknown = named.filter((a) => !(SECTIONS as readonly string[]).includes(a));
   if (unknown.length > 0)
     throw new Error(`unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}`);
-  await main(args.includes("--tiny"), named.length > 0 ? (named as SectionName[]) : [...SECTIONS]);
+  await main(SMOKE, named.length > 0 ? (named as SectionName[]) : [...SECTIONS]);
 }
 
 /** The bench's helper processes, started by the sections with `--child <name> …`. */
