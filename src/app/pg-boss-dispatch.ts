@@ -75,19 +75,62 @@ export class PgBossDispatch implements RunDispatch {
   async open(): Promise<void> {
     await this.#boss.start();
     await this.#createQueue();
-    const listener = new pg.Client({ connectionString: this.#options.url });
-    listener.on("error", (error) => this.#logger.warn("queue listener error", { error: error.message }));
-    listener.on("notification", (message) => {
-      if (message.payload === RUNS_QUEUE) this.notify();
-    });
-    await listener.connect();
-    await listener.query(`LISTEN "${CHANNEL}"`);
-    this.#listener = listener;
+    await this.#listen();
     const sweepMs = this.#options.sweepMs ?? 2000;
     if (sweepMs > 0) {
       this.#sweep = setInterval(() => void this.sweep(), sweepMs);
       this.#sweep.unref();
     }
+  }
+
+  /**
+   * Listens for new jobs on a connection of its own. Lost (the server ended it, the network
+   * dropped), it is opened again, 1 s later and then backing off to 30 s, and the workers are woken
+   * once it is back for what they may have missed; meanwhile they poll.
+   */
+  async #listen(): Promise<void> {
+    const listener = new pg.Client({
+      connectionString: this.#options.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
+    const lost = (error?: Error) => {
+      if (this.#listener !== listener) return;
+      this.#listener = undefined;
+      void listener.end().catch(() => {});
+      if (this.#closed) return;
+      this.#logger.warn("queue listener lost; listening again soon", {
+        error: error?.message ?? "connection ended",
+      });
+      this.#listenAgain(1000);
+    };
+    listener.on("error", lost);
+    listener.on("end", () => lost());
+    listener.on("notification", (message) => {
+      if (message.payload === RUNS_QUEUE) this.notify();
+    });
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN "${CHANNEL}"`);
+    } catch (error) {
+      await listener.end().catch(() => {});
+      throw error;
+    }
+    this.#listener = listener;
+  }
+
+  #listenAgain(delayMs: number): void {
+    const timer = setTimeout(async () => {
+      if (this.#closed) return;
+      try {
+        await this.#listen();
+        this.notify();
+      } catch (error) {
+        this.#logger.warn("queue listener not back yet", { error: (error as Error).message });
+        this.#listenAgain(Math.min(delayMs * 2, 30_000));
+      }
+    }, delayMs);
+    timer.unref();
   }
 
   async #createQueue(): Promise<void> {
@@ -243,7 +286,9 @@ export class PgBossDispatch implements RunDispatch {
     await this.#sweeping;
     await this.#flushCompleted();
     await Promise.all(this.#completing);
-    await this.#listener?.end().catch(() => {});
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.end().catch(() => {});
     await this.#boss.stop({ graceful: false, close: true, timeout: 1000 }).catch(() => {});
   }
 }
