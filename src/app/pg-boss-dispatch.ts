@@ -1,14 +1,24 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { PgBoss } from "pg-boss";
 import { type Logger, silentLogger } from "../connectors/sdk/index.ts";
 import type { DueRuns } from "../engine/executor.ts";
 import type { RunDispatch } from "./worker.ts";
 
-/** The pg-boss queue of runnable runs, and the PostgreSQL channel that wakes workers when it grows. */
+/** The pg-boss queue of runnable runs. */
 export const RUNS_QUEUE = "rampart-runs";
-const CHANNEL = "rampart_runs";
 /** pg-boss's own tables live in this schema, beside Rampart's. */
 export const QUEUE_SCHEMA = "rampart_queue";
+/**
+ * The channel pg-boss notifies, in the statement that adds a job runnable now, for a queue created
+ * with `notify` (its name derives from the schema as pg-boss 12 derives it; the contract test's
+ * wake-up fails if that ever changes). The payload is the queue's name.
+ */
+const CHANNEL = `pgboss_${createHash("sha224").update(QUEUE_SCHEMA).digest("hex").slice(0, 24)}`;
+/** Taken jobs are completed together, this long after the first of them was taken. */
+const COMPLETE_AFTER_MS = 100;
+/** How long a worker trusts the database's answer to "when is the next deferred job due". */
+const NEXT_DEFERRED_TTL_MS = 1000;
 /** A job waiting for a worker is kept this long (pg-boss's default, 14 days, is shorter than some approvals). */
 const RETENTION_SECONDS = 400 * 86_400;
 
@@ -30,7 +40,8 @@ export interface PgBossDispatchOptions {
  * Rampart's tables stay the truth about what ran. A job is completed as soon as a worker takes it:
  * if that worker dies, the run's lease expires and the sweep names the run again. Jobs carry the run
  * id as their singleton key (policy `short`), so a run is queued at most once however often it is
- * announced. New jobs wake every worker at once through LISTEN/NOTIFY.
+ * announced. A job runnable now wakes every worker at once: its insert notifies the queue's channel,
+ * which each process listens on.
  */
 export class PgBossDispatch implements RunDispatch {
   readonly #options: PgBossDispatchOptions;
@@ -40,6 +51,12 @@ export class PgBossDispatch implements RunDispatch {
   #listener?: pg.Client;
   #sweep?: NodeJS.Timeout;
   #sweeping?: Promise<void>;
+  /** Jobs taken and not yet completed, and the batches being completed. */
+  readonly #taken = new Set<string>();
+  readonly #completing = new Set<Promise<void>>();
+  #completeTimer?: NodeJS.Timeout;
+  /** The database's last answer on the next deferred job, and when it was asked. */
+  #deferred?: { at: number | null; askedAt: number };
   #closed = false;
 
   constructor(options: PgBossDispatchOptions) {
@@ -58,17 +75,62 @@ export class PgBossDispatch implements RunDispatch {
   async open(): Promise<void> {
     await this.#boss.start();
     await this.#createQueue();
-    const listener = new pg.Client({ connectionString: this.#options.url });
-    listener.on("error", (error) => this.#logger.warn("queue listener error", { error: error.message }));
-    listener.on("notification", () => this.notify());
-    await listener.connect();
-    await listener.query(`LISTEN ${CHANNEL}`);
-    this.#listener = listener;
+    await this.#listen();
     const sweepMs = this.#options.sweepMs ?? 2000;
     if (sweepMs > 0) {
       this.#sweep = setInterval(() => void this.sweep(), sweepMs);
       this.#sweep.unref();
     }
+  }
+
+  /**
+   * Listens for new jobs on a connection of its own. Lost (the server ended it, the network
+   * dropped), it is opened again, 1 s later and then backing off to 30 s, and the workers are woken
+   * once it is back for what they may have missed; meanwhile they poll.
+   */
+  async #listen(): Promise<void> {
+    const listener = new pg.Client({
+      connectionString: this.#options.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
+    const lost = (error?: Error) => {
+      if (this.#listener !== listener) return;
+      this.#listener = undefined;
+      void listener.end().catch(() => {});
+      if (this.#closed) return;
+      this.#logger.warn("queue listener lost; listening again soon", {
+        error: error?.message ?? "connection ended",
+      });
+      this.#listenAgain(1000);
+    };
+    listener.on("error", lost);
+    listener.on("end", () => lost());
+    listener.on("notification", (message) => {
+      if (message.payload === RUNS_QUEUE) this.notify();
+    });
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN "${CHANNEL}"`);
+    } catch (error) {
+      await listener.end().catch(() => {});
+      throw error;
+    }
+    this.#listener = listener;
+  }
+
+  #listenAgain(delayMs: number): void {
+    const timer = setTimeout(async () => {
+      if (this.#closed) return;
+      try {
+        await this.#listen();
+        this.notify();
+      } catch (error) {
+        this.#logger.warn("queue listener not back yet", { error: (error as Error).message });
+        this.#listenAgain(Math.min(delayMs * 2, 30_000));
+      }
+    }, delayMs);
+    timer.unref();
   }
 
   async #createQueue(): Promise<void> {
@@ -77,6 +139,8 @@ export class PgBossDispatch implements RunDispatch {
       retentionSeconds: RETENTION_SECONDS,
       deleteAfterSeconds: 3600,
       retryLimit: 0,
+      // A job's insert wakes the workers itself: no NOTIFY of our own after each send.
+      notify: true,
     } as const;
     try {
       await this.#boss.createQueue(RUNS_QUEUE, queue);
@@ -84,6 +148,9 @@ export class PgBossDispatch implements RunDispatch {
       // Several processes starting at once: another one created it.
       if (!(await this.#boss.getQueue(RUNS_QUEUE))) throw error;
     }
+    // Created by an earlier Rampart, which notified on a channel of its own.
+    if ((await this.#boss.getQueue(RUNS_QUEUE))?.notify !== true)
+      await this.#boss.updateQueue(RUNS_QUEUE, { notify: true });
   }
 
   /** Re-arms every run Rampart's tables say is runnable; returns when done (one sweep at a time). */
@@ -93,14 +160,12 @@ export class PgBossDispatch implements RunDispatch {
       try {
         const { runIds } = await this.#options.runnable();
         if (runIds.length === 0) return;
-        // One statement for them all; a run queued already keeps its job (the insert skips it).
-        const sent = await this.#boss.insert(
+        // One statement for them all (it wakes the workers); a run queued already keeps its job.
+        await this.#boss.insert(
           RUNS_QUEUE,
           runIds.map((runId) => ({ data: { runId }, singletonKey: runId })),
-          { returnId: true },
         );
-        const pulled = await this.#pullForward(runIds);
-        if ((sent?.length ?? 0) + pulled > 0) await this.#wakeAll();
+        if ((await this.#pullForward(runIds)) > 0) await this.#wakeAll();
       } catch (error) {
         if (!this.#closed) this.#logger.warn("queue sweep failed", { error: (error as Error).message });
       }
@@ -129,44 +194,70 @@ export class PgBossDispatch implements RunDispatch {
   async due(limit = 100): Promise<DueRuns> {
     if (limit < 1 || this.#closed) return { runIds: [], nextAt: null };
     const jobs = await this.#boss.fetch<{ runId: string }>(RUNS_QUEUE, { batchSize: limit });
-    if (jobs.length > 0)
-      await this.#boss.complete(
-        RUNS_QUEUE,
-        jobs.map((job) => job.id),
-      );
-    // With room to spare the worker waits: until the next parked run's deadline, at most.
-    const nextAt = jobs.length < limit ? await this.#nextDeferred() : null;
-    return { runIds: [...new Set(jobs.map((job) => job.data.runId))], nextAt };
+    // Completed behind the worker's back: a job only says "runnable", and the run's lease, not the
+    // job's state, decides who executes it (a job left active by a death expires on its own).
+    if (jobs.length > 0) this.#complete(jobs.map((job) => job.id));
+    return { runIds: [...new Set(jobs.map((job) => job.data.runId))], nextAt: await this.#nextDeferred() };
   }
 
-  /** When the earliest deferred job becomes fetchable (epoch ms on this process's clock), or null. */
+  /** Completes taken jobs in batches, off the path from a job's arrival to its run's start. */
+  #complete(ids: string[]): void {
+    for (const id of ids) this.#taken.add(id);
+    if (this.#completeTimer) return;
+    this.#completeTimer = setTimeout(() => void this.#flushCompleted(), COMPLETE_AFTER_MS);
+    this.#completeTimer.unref();
+  }
+
+  async #flushCompleted(): Promise<void> {
+    clearTimeout(this.#completeTimer);
+    this.#completeTimer = undefined;
+    const ids = [...this.#taken];
+    this.#taken.clear();
+    if (ids.length === 0) return;
+    const done = this.#boss
+      .complete(RUNS_QUEUE, ids)
+      .then(() => {})
+      .catch((error: Error) => this.#logger.warn("queue jobs not completed", { error: error.message }))
+      .finally(() => this.#completing.delete(done));
+    this.#completing.add(done);
+    await done;
+  }
+
+  /**
+   * When the earliest deferred job becomes fetchable (epoch ms on this process's clock), or null.
+   * Asked of the database at most once a second (a worker asks on every wake-up); a deferral this
+   * process makes meanwhile counts at once.
+   */
   async #nextDeferred(): Promise<number | null> {
+    const now = Date.now();
+    const known = this.#deferred;
+    if (known && now - known.askedAt < NEXT_DEFERRED_TTL_MS && (known.at === null || known.at > now))
+      return known.at;
     const { rows } = await this.#boss.getDb().executeSql(
       `SELECT extract(epoch FROM min(start_after) - ${QUEUE_SCHEMA}.job_now()) * 1000 AS ms
        FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state = 'created' AND start_after > ${QUEUE_SCHEMA}.job_now()`,
       [RUNS_QUEUE],
     );
     const ms = (rows[0] as { ms: string | number | null } | undefined)?.ms;
-    return ms === null || ms === undefined ? null : Date.now() + Math.ceil(Number(ms));
+    const at = ms === null || ms === undefined ? null : now + Math.ceil(Number(ms));
+    this.#deferred = { at, askedAt: now };
+    return at;
   }
 
   async announce(runId: string, at?: number): Promise<void> {
     const delayMs = at === undefined ? 0 : at - Date.now();
-    if (delayMs > 0) {
+    if (at !== undefined && delayMs > 0) {
       // Runnable from its deadline on: a deferred job (the database's clock counts the delay).
       await this.#boss.send(RUNS_QUEUE, { runId }, { singletonKey: runId, startAfter: delayMs / 1000 });
+      const known = this.#deferred;
+      if (known && (known.at === null || at < known.at)) this.#deferred = { ...known, at };
       return;
     }
-    if (await this.#send(runId)) {
-      await this.#wakeAll();
-      return;
-    }
-    // Its job is queued already, maybe deferred to a deadline that no longer matters: now, then.
-    const { updated } = await this.#boss.update(RUNS_QUEUE, undefined, {
-      singletonKey: runId,
-      startAfter: 0,
-    });
-    if (updated > 0) await this.#wakeAll();
+    // The insert wakes the workers itself (the queue notifies).
+    if (await this.#send(runId)) return;
+    // Its job is queued already, maybe deferred to a deadline that no longer matters: now, then
+    // (the update wakes the workers as the insert would).
+    await this.#boss.update(RUNS_QUEUE, undefined, { singletonKey: runId, startAfter: 0 });
   }
 
   /** Queues the run unless it is queued already; true when a job was added. */
@@ -174,8 +265,9 @@ export class PgBossDispatch implements RunDispatch {
     return (await this.#boss.send(RUNS_QUEUE, { runId }, { singletonKey: runId })) !== null;
   }
 
+  /** What pg-boss's own insert and update do when a job becomes runnable: wake every worker. */
   async #wakeAll(): Promise<void> {
-    await this.#listener?.query(`NOTIFY ${CHANNEL}`);
+    await this.#listener?.query("SELECT pg_notify($1, $2)", [CHANNEL, RUNS_QUEUE]);
   }
 
   subscribe(wake: () => void): () => void {
@@ -192,7 +284,11 @@ export class PgBossDispatch implements RunDispatch {
     this.#closed = true;
     clearInterval(this.#sweep);
     await this.#sweeping;
-    await this.#listener?.end().catch(() => {});
+    await this.#flushCompleted();
+    await Promise.all(this.#completing);
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.end().catch(() => {});
     await this.#boss.stop({ graceful: false, close: true, timeout: 1000 }).catch(() => {});
   }
 }

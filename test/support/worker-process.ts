@@ -19,8 +19,16 @@ export interface WorkerProcess {
 /** Starts `rampart <args...> worker <workerArgs...>` and resolves once it says it works. */
 export async function startWorker(args: string[], workerArgs: string[] = []): Promise<WorkerProcess> {
   const child = spawn(RAMPART, [...args, "worker", ...workerArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  // A test process that ends abruptly (a cancelled test skips its cleanup) takes its workers with it.
+  const orphaned = () => child.kill("SIGKILL");
+  process.once("exit", orphaned);
   let output = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      process.off("exit", orphaned);
+      resolve(code);
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk;
