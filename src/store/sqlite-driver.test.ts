@@ -131,3 +131,13 @@ test("a raw BEGIN on a lent connection owns it until its COMMIT or ROLLBACK; oth
   assert.deepEqual(seen, ["before"]);
   assert.deepEqual(committed(), ["before", "during"]);
 });
+
+test("a COMMIT with no transaction of the caller's own is refused, and leaves an open group alone", async () => {
+  const write = insert("grouped");
+  await assert.rejects(
+    db.connection().execute((conn) => sql`commit`.execute(conn)),
+    /COMMIT outside a transaction/,
+  );
+  await write;
+  assert.deepEqual(committed(), ["grouped"]);
+});

@@ -175,7 +175,11 @@ class NodeSqliteDriver implements Driver {
     const prepared = this.#prepare(compiled.sql);
     const parameters = compiled.parameters.map(toSqlValue);
     const control = TRANSACTION_CONTROL.exec(compiled.sql)?.[1]?.toLowerCase();
-    if (control !== undefined) return this.#control<R>(handle, control === "begin", prepared, parameters);
+    // A COMMIT or ROLLBACK from a caller with no transaction of its own would end the group's.
+    if (control !== undefined && (control === "begin" || this.#owner === handle))
+      return this.#control<R>(handle, control === "begin", prepared, parameters);
+    if (control !== undefined)
+      throw new Error(`${control.toUpperCase()} outside a transaction begun on this connection`);
     if (this.#owner === handle) {
       if (prepared.writes) this.#written += WRITE_OVERHEAD_BYTES + bytesOf(parameters);
       return run<R>(prepared, parameters);
@@ -230,7 +234,7 @@ class NodeSqliteDriver implements Driver {
 
   /** Waits until no one owns the connection, ends any open group commit, and takes it. */
   async #own(handle: Handle): Promise<void> {
-    while (this.#owner !== null) await this.#turn();
+    while (this.#owner !== null && this.#owner !== handle) await this.#turn();
     if (this.#batch) this.#commitBatch(this.#batch);
     this.#owner = handle;
   }
