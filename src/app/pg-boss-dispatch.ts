@@ -19,6 +19,8 @@ const CHANNEL = `pgboss_${createHash("sha224").update(QUEUE_SCHEMA).digest("hex"
 const COMPLETE_AFTER_MS = 100;
 /** How long a worker trusts the database's answer to "when is the next deferred job due". */
 const NEXT_DEFERRED_TTL_MS = 1000;
+/** How soon a worker asks again for a job that was due but not in its last fetch. */
+const DUE_RETRY_MS = 5;
 /** A job waiting for a worker is kept this long (pg-boss's default, 14 days, is shorter than some approvals). */
 const RETENTION_SECONDS = 400 * 86_400;
 
@@ -57,6 +59,11 @@ export class PgBossDispatch implements RunDispatch {
   #completeTimer?: NodeJS.Timeout;
   /** The database's last answer on the next deferred job, and when it was asked. */
   #deferred?: { at: number | null; askedAt: number };
+  /**
+   * The earliest deadline this process deferred a job to: an answer the database gave to a question
+   * asked before that job's insert committed does not know it, and must not hide it.
+   */
+  #deferredHere: number | null = null;
   #closed = false;
 
   constructor(options: PgBossDispatchOptions) {
@@ -235,11 +242,17 @@ export class PgBossDispatch implements RunDispatch {
       return known.at;
     const { rows } = await this.#boss.getDb().executeSql(
       `SELECT extract(epoch FROM min(start_after) - ${QUEUE_SCHEMA}.job_now()) * 1000 AS ms
-       FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state = 'created' AND start_after > ${QUEUE_SCHEMA}.job_now()`,
+       FROM ${QUEUE_SCHEMA}.job WHERE name = $1 AND state = 'created'`,
       [RUNS_QUEUE],
     );
     const ms = (rows[0] as { ms: string | number | null } | undefined)?.ms;
-    const at = ms === null || ms === undefined ? null : now + Math.ceil(Number(ms));
+    // A job already due that the fetch just missed (its deadline passed between the two queries; the
+    // database's clock counts the delay from the insert, a few ms after this process's `at`) is
+    // asked for again shortly, not left to the poll.
+    let at = ms === null || ms === undefined ? null : now + Math.max(DUE_RETRY_MS, Math.ceil(Number(ms)));
+    const here = this.#deferredHere;
+    if (here !== null && here <= Date.now()) this.#deferredHere = null;
+    else if (here !== null && (at === null || here < at)) at = here;
     this.#deferred = { at, askedAt: now };
     return at;
   }
@@ -248,6 +261,8 @@ export class PgBossDispatch implements RunDispatch {
     const delayMs = at === undefined ? 0 : at - Date.now();
     if (at !== undefined && delayMs > 0) {
       // Runnable from its deadline on: a deferred job (the database's clock counts the delay).
+      if (this.#deferredHere === null || at < this.#deferredHere || this.#deferredHere <= Date.now())
+        this.#deferredHere = at;
       await this.#boss.send(RUNS_QUEUE, { runId }, { singletonKey: runId, startAfter: delayMs / 1000 });
       const known = this.#deferred;
       if (known && (known.at === null || at < known.at)) this.#deferred = { ...known, at };
