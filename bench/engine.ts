@@ -26,6 +26,7 @@ import { createScriptRunner } from "../src/engine/sandbox/index.ts";
 import { openDatabase, openSqliteFile } from "../src/store/database.ts";
 import { SqlRunStore } from "../src/store/runs.ts";
 import { benchSize, smokeOr } from "./support/smoke.ts";
+import { slope } from "./support/stats.ts";
 
 const SELF = import.meta.filename;
 const COMPONENT_RUNS = process.argv[2] === "--simulator" ? 0 : benchSize(process.argv[2], 200, 20);
@@ -262,33 +263,6 @@ function chain(root: string, name: string, n: number, step: (id: string) => stri
   const path = join(root, `${name}.yaml`);
   writeFileSync(path, `${lines.join("\n")}\n`);
   return path;
-}
-
-/**
- * Per-step cost as the slope between runs of a 1-step and an N-step playbook (interleaved, so drift
- * hits both), and the 1-step run as the fixed cost of a run.
- */
-async function slope(
-  one: () => Promise<void>,
-  many: () => Promise<void>,
-  steps: number,
-  rounds: number,
-): Promise<{ perStep: number; fixed: number }> {
-  for (let i = 0; i < smokeOr(5, 1); i++) {
-    await one();
-    await many();
-  }
-  let tOne = 0;
-  let tMany = 0;
-  for (let i = 0; i < rounds; i++) {
-    let start = performance.now();
-    await one();
-    tOne += performance.now() - start;
-    start = performance.now();
-    await many();
-    tMany += performance.now() - start;
-  }
-  return { perStep: (tMany - tOne) / rounds / (steps - 1), fixed: tOne / rounds };
 }
 
 async function throughput(runs: number, concurrency: number, fn: () => Promise<unknown>): Promise<number> {

@@ -1,4 +1,5 @@
 // Small statistics the benches print.
+import { smokeOr } from "./smoke.ts";
 
 /** The value at fraction `p` (0..1) of the sorted values, nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
@@ -11,7 +12,7 @@ export const median = (values: readonly number[]): number => percentile(values, 
 
 /**
  * Per-step cost as the slope between runs of a 1-step and an N-step playbook (interleaved, so drift
- * hits both), and the 1-step run as the fixed cost of a run (bench/engine.ts's method).
+ * hits both), and the 1-step run as the fixed cost of a run.
  */
 export async function slope(
   one: () => Promise<void>,
@@ -19,7 +20,7 @@ export async function slope(
   steps: number,
   rounds: number,
 ): Promise<{ perStep: number; fixed: number }> {
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < smokeOr(5, 1); i++) {
     await one();
     await many();
   }
