@@ -46,3 +46,22 @@ export class QueryTemplate {
     };
   }
 }
+
+/**
+ * The templates of one store's fixed-shape queries, each built the first time it is asked for.
+ * A store's hot path (a run's step records, its claim) is a handful of shapes run thousands of
+ * times a second; building their syntax trees each time cost more than SQLite did running them.
+ */
+export class QueryTemplates<K extends string = string> {
+  readonly #templates = new Map<K, QueryTemplate>();
+
+  /** The template named `key`, built by `build` with markers 0 … size−1 the first time. */
+  get(key: K, size: number, build: () => Compilable): QueryTemplate {
+    let template = this.#templates.get(key);
+    if (!template) {
+      template = new QueryTemplate(build(), size);
+      this.#templates.set(key, template);
+    }
+    return template;
+  }
+}

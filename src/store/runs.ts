@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import { ConflictError, NotFoundError } from "../connectors/sdk/index.ts";
 // The engine defines what it needs from persistence (a port); this file is the SQL side of it.
 import {
@@ -23,9 +23,70 @@ import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
 import { dialectOf } from "./dialect.ts";
 import { absoluteSources, relativeSources } from "./playbook-versions.ts";
+import { marker, QueryTemplates } from "./query-template.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["queued", "running", "waiting"];
+
+/** A run's columns in the order its INSERT template binds them. */
+const RUN_COLUMNS = [
+  "id",
+  "playbook_name",
+  "playbook_path",
+  "playbook_hash",
+  "inputs",
+  "connections",
+  "alert",
+  "status",
+  "outputs",
+  "error",
+  "message",
+  "rerun_of",
+  "cause_kind",
+  "cause",
+  "owner",
+  "lease_until",
+  "lease_epoch",
+  "wake_at",
+  "created_at",
+  "updated_at",
+  "finished_at",
+] as const satisfies readonly (keyof RunsTable)[];
+
+/** A new attempt's columns (all but `seq`, which the insert computes) in the order its templates bind them. */
+const STEP_COLUMNS = [
+  "run_id",
+  "step_key",
+  "attempt",
+  "step_id",
+  "type",
+  "status",
+  "input",
+  "output",
+  "http_status",
+  "error",
+  "warnings",
+  "idempotency_key",
+  "started_at",
+  "finished_at",
+] as const satisfies readonly (keyof RunStepsTable)[];
+
+/** The statements a run's execution repeats, compiled once each (see `QueryTemplates`). */
+type HotQuery =
+  | "createRun"
+  | "getRun"
+  | "steps"
+  | "claim"
+  | "claimStolen"
+  | "finishRun"
+  | "finishRunAt"
+  | "insertStep"
+  | "insertLeasedStep"
+  | "finishStep"
+  | "finishLeasedStep"
+  | "due"
+  | "running"
+  | "nextWake";
 
 export interface RunPageFilter {
   playbook?: string;
@@ -50,6 +111,7 @@ export class SqlRunStore implements RunStore {
   readonly #storedVersions = new Set<string>();
   /** Recently read versions' sources (relative paths), by hash; a version never changes. */
   readonly #versionSources = new Map<string, Record<string, string>>();
+  readonly #templates = new QueryTemplates<HotQuery>();
 
   constructor(database: Pick<Database, "db">) {
     this.#db = database.db;
@@ -82,7 +144,12 @@ export class SqlRunStore implements RunStore {
       updated_at: run.createdAt,
       finished_at: null,
     };
-    await this.#db.insertInto("runs").values(row).execute();
+    const insert = this.#templates.get("createRun", RUN_COLUMNS.length, () =>
+      this.#db
+        .insertInto("runs")
+        .values(Object.fromEntries(RUN_COLUMNS.map((c, i) => [c, marker(i)])) as Insertable<RunsTable>),
+    );
+    await this.#db.executeQuery(insert.bind(RUN_COLUMNS.map((c) => row[c])));
     return toRun(row);
   }
 
@@ -120,7 +187,10 @@ export class SqlRunStore implements RunStore {
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = await this.#db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+    const query = this.#templates.get("getRun", 1, () =>
+      this.#db.selectFrom("runs").selectAll().where("id", "=", marker<string>(0)),
+    );
+    const [row] = (await this.#db.executeQuery<Selectable<RunsTable>>(query.bind([id]))).rows;
     return row ? toRun(row) : undefined;
   }
 
@@ -178,12 +248,10 @@ export class SqlRunStore implements RunStore {
   }
 
   async steps(runId: string): Promise<StepRecord[]> {
-    const rows = await this.#db
-      .selectFrom("run_steps")
-      .selectAll()
-      .where("run_id", "=", runId)
-      .orderBy("seq")
-      .execute();
+    const query = this.#templates.get("steps", 1, () =>
+      this.#db.selectFrom("run_steps").selectAll().where("run_id", "=", marker<string>(0)).orderBy("seq"),
+    );
+    const { rows } = await this.#db.executeQuery<Selectable<RunStepsTable>>(query.bind([runId]));
     return rows.map(toStep);
   }
 
@@ -194,6 +262,7 @@ export class SqlRunStore implements RunStore {
     now: string,
     steal = false,
   ): Promise<RunRecord | undefined> {
+    if (!this.#lockRows) return this.#claimInOneStatement(id, owner, leaseUntil, now, steal);
     return this.#db.transaction().execute(async (trx) => {
       // Another worker claiming the same run holds its row: skip it rather than wait, as if taken.
       const row = await trx
@@ -223,6 +292,48 @@ export class SqlRunStore implements RunStore {
     });
   }
 
+  /**
+   * SQLite: the check and the claim as one UPDATE … RETURNING, which joins the connection's group
+   * commit; a transaction of its own would end the group and commit alone. (PostgreSQL's claim
+   * above skips a row another worker holds instead of waiting for it.)
+   */
+  async #claimInOneStatement(
+    id: string,
+    owner: string,
+    leaseUntil: string,
+    now: string,
+    steal: boolean,
+  ): Promise<RunRecord | undefined> {
+    const query = this.#templates.get(steal ? "claimStolen" : "claim", steal ? 8 : 11, () =>
+      this.#db
+        .updateTable("runs")
+        .set({
+          owner: marker<string>(0),
+          lease_until: marker<string>(1),
+          // Every claim is a new epoch, even the same owner's: an earlier execution of it is fenced off too.
+          lease_epoch: sql<number>`lease_epoch + 1`,
+          status: marker<string>(2),
+          updated_at: marker<string>(3),
+        })
+        .where("id", "=", marker<string>(4))
+        .where("status", "in", [marker<string>(5), marker<string>(6), marker<string>(7)])
+        .$if(!steal, (q) =>
+          q.where((eb) =>
+            eb.or([
+              eb("owner", "is", null),
+              eb("owner", "=", marker<string>(8)),
+              eb(eb.fn.coalesce("lease_until", eb.val(marker<string>(9))), "<", marker<string>(10)),
+            ]),
+          ),
+        )
+        .returningAll(),
+    );
+    const values: unknown[] = [owner, leaseUntil, "running", now, id, ...UNFINISHED];
+    if (!steal) values.push(owner, "", now);
+    const [row] = (await this.#db.executeQuery<Selectable<RunsTable>>(query.bind(values))).rows;
+    return row ? toRun(row) : undefined;
+  }
+
   async releaseRun(id: string, owner: string, at: string): Promise<boolean> {
     const result = await this.#db
       .updateTable("runs")
@@ -247,24 +358,42 @@ export class SqlRunStore implements RunStore {
   }
 
   async finishRun(id: string, owner: string, finish: RunFinish, epoch?: number): Promise<void> {
-    await this.#db
-      .updateTable("runs")
-      .set({
-        status: finish.status,
-        outputs: json(finish.outputs),
-        error: json(finish.error),
-        message: finish.message ?? null,
-        finished_at: finish.finishedAt,
-        updated_at: finish.finishedAt ?? new Date().toISOString(),
-        wake_at: finish.status === "waiting" ? (finish.wakeAt ?? null) : null,
-        owner: null,
-        lease_until: null,
-      })
-      .where("id", "=", id)
-      .where("owner", "=", owner)
-      .where("status", "=", "running")
-      .$if(epoch !== undefined, (q) => q.where("lease_epoch", "=", epoch!))
-      .execute();
+    const fenced = epoch !== undefined;
+    const query = this.#templates.get(fenced ? "finishRunAt" : "finishRun", fenced ? 13 : 12, () =>
+      this.#db
+        .updateTable("runs")
+        .set({
+          status: marker<string>(0),
+          outputs: marker<string | null>(1),
+          error: marker<string | null>(2),
+          message: marker<string | null>(3),
+          finished_at: marker<string | null>(4),
+          updated_at: marker<string>(5),
+          wake_at: marker<string | null>(6),
+          owner: marker<null>(7),
+          lease_until: marker<null>(8),
+        })
+        .where("id", "=", marker<string>(9))
+        .where("owner", "=", marker<string>(10))
+        .where("status", "=", marker<string>(11))
+        .$if(fenced, (q) => q.where("lease_epoch", "=", marker<number>(12))),
+    );
+    const values: unknown[] = [
+      finish.status,
+      json(finish.outputs),
+      json(finish.error),
+      finish.message ?? null,
+      finish.finishedAt,
+      finish.finishedAt ?? new Date().toISOString(),
+      finish.status === "waiting" ? (finish.wakeAt ?? null) : null,
+      null,
+      null,
+      id,
+      owner,
+      "running",
+    ];
+    if (fenced) values.push(epoch);
+    await this.#db.executeQuery(query.bind(values));
   }
 
   /**
@@ -293,15 +422,16 @@ export class SqlRunStore implements RunStore {
    * The run's row while it is under `lease`, as a subquery a write is conditioned on: the check and
    * the write are one statement. On PostgreSQL the row is held FOR SHARE until the write commits, so
    * a claim by another worker waits for it, and a write behind a claim sees the new epoch and does
-   * nothing: it is either before the takeover or refused.
+   * nothing: it is either before the takeover or refused. Its markers, from `first`: the run's id,
+   * the lease's owner and epoch, and "running".
    */
-  #leased(db: Kysely<RampartDb>, runId: string, lease: Lease) {
+  #leased(db: Kysely<RampartDb>, first: number) {
     return db
       .selectFrom("runs")
-      .where("id", "=", runId)
-      .where("owner", "=", lease.owner)
-      .where("lease_epoch", "=", lease.epoch)
-      .where("status", "=", "running")
+      .where("id", "=", marker<string>(first))
+      .where("owner", "=", marker<string>(first + 1))
+      .where("lease_epoch", "=", marker<number>(first + 2))
+      .where("status", "=", marker<string>(first + 3))
       .$if(this.#lockRows, (q) => q.forShare());
   }
 
@@ -324,47 +454,49 @@ export class SqlRunStore implements RunStore {
       started_at: step.startedAt,
       finished_at: null,
     };
-    const nextSeq = this.#db
-      .selectFrom("run_steps")
-      .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
-      .where("run_id", "=", step.runId);
-    const inserted = lease
-      ? await this.#db
+    const width = STEP_COLUMNS.length;
+    const values: unknown[] = STEP_COLUMNS.map((c) => row[c]);
+    values.push(step.runId);
+    const nextSeq = () =>
+      this.#db
+        .selectFrom("run_steps")
+        .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
+        .where("run_id", "=", marker<string>(width));
+    let query;
+    if (lease) {
+      values.push(step.runId, lease.owner, lease.epoch, "running");
+      query = this.#templates.get("insertLeasedStep", width + 5, () =>
+        this.#db
           .insertInto("run_steps")
-          .columns([
-            "run_id",
-            "step_key",
-            "attempt",
-            "step_id",
-            "type",
-            "status",
-            "input",
-            "idempotency_key",
-            "started_at",
-            "seq",
-          ])
+          .columns([...STEP_COLUMNS, "seq"])
           .expression(
-            this.#leased(this.#db, step.runId, lease).select((eb) => [
-              eb.val(row.run_id).as("run_id"),
-              eb.val(row.step_key).as("step_key"),
-              sql<number>`cast(${row.attempt} as integer)`.as("attempt"),
-              eb.val(row.step_id).as("step_id"),
-              eb.val(row.type).as("type"),
-              eb.val(row.status).as("status"),
-              eb.val(row.input).as("input"),
-              eb.val(row.idempotency_key).as("idempotency_key"),
-              eb.val(row.started_at).as("started_at"),
-              nextSeq.as("seq"),
+            this.#leased(this.#db, width + 1).select((eb) => [
+              ...STEP_COLUMNS.map((c, i) =>
+                c === "attempt" || c === "http_status"
+                  ? sql<number>`cast(${marker(i)} as integer)`.as(c)
+                  : eb.val(marker<string | null>(i)).as(c),
+              ),
+              nextSeq().as("seq"),
             ]),
           )
-          .returning("seq")
-          .executeTakeFirst()
-      : await this.#db
+          .returning("seq"),
+      );
+    } else {
+      query = this.#templates.get("insertStep", width + 1, () =>
+        this.#db
           .insertInto("run_steps")
-          .values({ ...row, seq: () => nextSeq })
-          .returning("seq")
-          .executeTakeFirstOrThrow();
-    if (!inserted) throw new LeaseLostError(step.runId, lease!);
+          .values({
+            ...(Object.fromEntries(STEP_COLUMNS.map((c, i) => [c, marker(i)])) as Omit<RunStepsTable, "seq">),
+            seq: () => nextSeq(),
+          })
+          .returning("seq"),
+      );
+    }
+    const [inserted] = (await this.#db.executeQuery<{ seq: number }>(query.bind(values))).rows;
+    if (!inserted) {
+      if (lease) throw new LeaseLostError(step.runId, lease);
+      throw new Error(`the attempt ${step.key}#${step.attempt} of run ${step.runId} was not recorded`);
+    }
     // The record carries the input as given rather than parsed back from its JSON text.
     return { ...toStep({ ...row, input: null, seq: inserted.seq }), input: step.input ?? null };
   }
@@ -377,24 +509,36 @@ export class SqlRunStore implements RunStore {
     finish: StepFinish,
     lease?: Lease,
   ): Promise<void> {
-    const result = await this.#db
-      .updateTable("run_steps")
-      .set({
-        status: finish.status,
-        output: json(finish.output),
-        http_status: finish.httpStatus ?? null,
-        error: json(finish.error),
-        warnings: finish.warnings && finish.warnings.length > 0 ? JSON.stringify(finish.warnings) : null,
-        finished_at: finish.finishedAt,
-      })
-      .where("run_id", "=", runId)
-      .where("step_key", "=", key)
-      .where("attempt", "=", attempt)
-      .$if(lease !== undefined, (q) =>
-        q.where((eb) => eb.exists(this.#leased(this.#db, runId, lease!).select("id"))),
-      )
-      .executeTakeFirst();
-    if (lease && result.numUpdatedRows === 0n) throw new LeaseLostError(runId, lease);
+    const query = this.#templates.get(lease ? "finishLeasedStep" : "finishStep", lease ? 13 : 9, () =>
+      this.#db
+        .updateTable("run_steps")
+        .set({
+          status: marker<string>(0),
+          output: marker<string | null>(1),
+          http_status: marker<number | null>(2),
+          error: marker<string | null>(3),
+          warnings: marker<string | null>(4),
+          finished_at: marker<string | null>(5),
+        })
+        .where("run_id", "=", marker<string>(6))
+        .where("step_key", "=", marker<string>(7))
+        .where("attempt", "=", marker<number>(8))
+        .$if(lease !== undefined, (q) => q.where((eb) => eb.exists(this.#leased(this.#db, 9).select("id")))),
+    );
+    const values: unknown[] = [
+      finish.status,
+      json(finish.output),
+      finish.httpStatus ?? null,
+      json(finish.error),
+      finish.warnings && finish.warnings.length > 0 ? JSON.stringify(finish.warnings) : null,
+      finish.finishedAt,
+      runId,
+      key,
+      attempt,
+    ];
+    if (lease) values.push(runId, lease.owner, lease.epoch, "running");
+    const result = await this.#db.executeQuery(query.bind(values));
+    if (lease && result.numAffectedRows === 0n) throw new LeaseLostError(runId, lease);
   }
 
   async decideApproval(runId: string, decision: ApprovalDecision): Promise<StepRecord> {
@@ -500,39 +644,47 @@ export class SqlRunStore implements RunStore {
     now: string,
     limit: number,
   ): Promise<{ due: string[]; running: RunClaim[]; nextAt: string | null }> {
-    const due = await this.#db
-      .selectFrom("runs")
-      .select("id")
-      .where((eb) =>
-        eb.or([
-          eb("status", "=", "queued"),
-          eb.and([eb("status", "=", "waiting"), eb("wake_at", "<=", now)]),
-        ]),
-      )
-      .orderBy("created_at")
-      .limit(limit)
-      .execute();
+    const dueQuery = this.#templates.get("due", 4, () =>
+      this.#db
+        .selectFrom("runs")
+        .select("id")
+        .where((eb) =>
+          eb.or([
+            eb("status", "=", marker<string>(0)),
+            eb.and([eb("status", "=", marker<string>(1)), eb("wake_at", "<=", marker<string>(2))]),
+          ]),
+        )
+        .orderBy("created_at")
+        .limit(marker<number>(3)),
+    );
+    const due = await this.#db.executeQuery<{ id: string }>(dueQuery.bind(["queued", "waiting", now, limit]));
     // Asked after every run that ends: the claim's columns only, not each run's inputs and sources.
-    const running = await this.#db
-      .selectFrom("runs")
-      .select(["id", "owner", "lease_until"])
-      .where("status", "=", "running")
-      .execute();
-    const next = await this.#db
-      .selectFrom("runs")
-      .select((eb) => eb.fn.min("wake_at").as("at"))
-      .where("status", "=", "waiting")
-      .where("wake_at", ">", now)
-      .executeTakeFirst();
+    const runningQuery = this.#templates.get("running", 1, () =>
+      this.#db
+        .selectFrom("runs")
+        .select(["id", "owner", "lease_until"])
+        .where("status", "=", marker<string>(0)),
+    );
+    const running = await this.#db.executeQuery<Pick<RunsTable, "id" | "owner" | "lease_until">>(
+      runningQuery.bind(["running"]),
+    );
+    const nextQuery = this.#templates.get("nextWake", 2, () =>
+      this.#db
+        .selectFrom("runs")
+        .select((eb) => eb.fn.min("wake_at").as("at"))
+        .where("status", "=", marker<string>(0))
+        .where("wake_at", ">", marker<string>(1)),
+    );
+    const [next] = (await this.#db.executeQuery<{ at: string | null }>(nextQuery.bind(["waiting", now]))).rows;
     return {
-      due: due.map((r) => r.id),
-      running: running.map((r) => ({
+      due: due.rows.map((r) => r.id),
+      running: running.rows.map((r) => ({
         id: r.id,
         status: "running",
         owner: r.owner,
         leaseUntil: r.lease_until,
       })),
-      nextAt: (next?.at as string | null) ?? null,
+      nextAt: next?.at ?? null,
     };
   }
 
