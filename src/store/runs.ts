@@ -23,7 +23,7 @@ import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { Database } from "./database.ts";
 import { dialectOf } from "./dialect.ts";
 import { absoluteSources, relativeSources } from "./playbook-versions.ts";
-import { marker, QueryTemplates } from "./query-template.ts";
+import { marker, type QueryTemplate, QueryTemplates } from "./query-template.ts";
 import type { RampartDb, RunStepsTable, RunsTable } from "./schema.ts";
 
 const UNFINISHED = ["queued", "running", "waiting"];
@@ -462,7 +462,7 @@ export class SqlRunStore implements RunStore {
         .selectFrom("run_steps")
         .select(sql<number>`coalesce(max(seq), 0) + 1`.as("seq"))
         .where("run_id", "=", marker<string>(width));
-    let query;
+    let query: QueryTemplate;
     if (lease) {
       values.push(step.runId, lease.owner, lease.epoch, "running");
       query = this.#templates.get("insertLeasedStep", width + 5, () =>
@@ -675,7 +675,8 @@ export class SqlRunStore implements RunStore {
         .where("status", "=", marker<string>(0))
         .where("wake_at", ">", marker<string>(1)),
     );
-    const [next] = (await this.#db.executeQuery<{ at: string | null }>(nextQuery.bind(["waiting", now]))).rows;
+    const [next] = (await this.#db.executeQuery<{ at: string | null }>(nextQuery.bind(["waiting", now])))
+      .rows;
     return {
       due: due.rows.map((r) => r.id),
       running: running.rows.map((r) => ({
