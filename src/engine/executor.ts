@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, randomUUIDv7 } from "node:crypto";
 import { hostname } from "node:os";
 import {
   ConflictError,
@@ -168,7 +168,8 @@ export class Engine {
     const redactor = await this.#redactor(playbook, connections);
     const inputs = redactor.value(this.#checkInputs(playbook, options.inputs ?? {}));
     const now = this.#clock.now();
-    const id = options.runId ?? randomUUID();
+    // Time-ordered: a new run's rows go at the end of the run and step indexes, not on a random page each.
+    const id = options.runId ?? randomUUIDv7();
     const created = this.#store.createRun({
       id,
       playbookName: playbook.definition.name,

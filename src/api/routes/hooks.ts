@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, randomUUID, randomUUIDv7 } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ValidationError } from "../../connectors/sdk/index.ts";
 import { classify, errorBody } from "../../core/errors.ts";
@@ -109,7 +109,7 @@ export default async function hooksRoutes(api: FastifyInstance, options: HooksOp
         runId = earlier.runId;
       } else {
         // With a key the id derives from it, so a crash between the start and the ledger row cannot double the run.
-        const id = key ? derivedRunId(`webhook\0${target.name}\0${key}`) : randomUUID();
+        const id = key ? derivedRunId(`webhook\0${target.name}\0${key}`) : randomUUIDv7();
         const cause: RunCause = { kind: "webhook", authenticatedBy, ...(key ? { idempotencyKey: key } : {}) };
         runId = await options.startRun({ playbook: target.name, input, runId: id, cause });
         if (key)
