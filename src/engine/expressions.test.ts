@@ -154,6 +154,58 @@ describe("expressions are bounded", { timeout: 60_000 }, () => {
     assert.deepEqual(await expressions.evaluate("$parseJson(steps.fetch.output.raw).events", scope), [1, 2]);
   });
 
+  test("a plain path (looked up without the evaluator) gives what JSONata gives, through lists too", async () => {
+    const data = {
+      inputs: { one: [7], nested: [[1, 2], [3]], empty: [], none: null, deep: { list: [{ x: 1 }] } },
+      steps: {
+        fetch: { output: { items: [{ id: 1 }, { id: 2 }], single: [{ id: 3 }] }, state: "succeeded" },
+      },
+      alert: { severity_id: 4 },
+    } as unknown as Scope;
+    const corpus = [
+      "inputs",
+      "inputs.one",
+      "inputs.nested",
+      "inputs.empty",
+      "inputs.none",
+      "inputs.none.x",
+      "inputs.deep.list",
+      "inputs.deep.list.x",
+      "inputs.one.x",
+      "inputs.missing.x",
+      "steps.fetch.output.items.id",
+      "steps.fetch.output.single.id",
+      "steps.fetch.state.length",
+      "`alert`.severity_id",
+    ];
+    for (const text of corpus) {
+      const plain = await jsonata(text).evaluate(structuredClone(data));
+      const expected = plain === undefined ? null : JSON.parse(JSON.stringify(plain));
+      assert.deepEqual(await expressions.evaluate(text, data), expected, text);
+      const mapped = await expressions.map({ v: `=${text}`, list: [`=${text}`] }, data);
+      assert.deepEqual(
+        mapped,
+        plain === undefined ? { list: [null] } : { v: expected, list: [expected] },
+        text,
+      );
+    }
+  });
+
+  test("what a plain path finds is a copy: changing it changes nothing in the scope, and its size is capped", async () => {
+    const data = structuredClone(scope);
+    const found = (await expressions.map({ items: "=steps.fetch.output.items" }, data)) as {
+      items: Array<{ id: number }>;
+    };
+    found.items[0]!.id = 99;
+    found.items.push({ id: 3 });
+    assert.deepEqual(data, scope);
+    const big = { ...scope, inputs: { line: "x".repeat(3_000) } } as Scope;
+    const error = await failure(small.map({ a: "=inputs.line" }, big, { step: "s" }));
+    assert.equal(error.code, "R1005");
+    assert.match(error.message, /the limit is 2000/);
+    assert.equal((await failure(small.evaluate("inputs.line", big))).code, "R1005");
+  });
+
   test("a mapping keeps its conventions: literals, == escapes, fields with no match left out", async () => {
     assert.deepEqual(
       await expressions.map(

@@ -2,7 +2,7 @@ import { type CompiledExpression, clip, compileExpression } from "./expressions/
 import { ExpressionError } from "./expressions/error.ts";
 import { type EvaluationJob, type EvaluationReply, SoftEvaluator } from "./expressions/evaluator.ts";
 import { DEFAULT_EXPRESSION_LIMITS, type ExpressionLimits } from "./expressions/limits.ts";
-import { expressionOf, expressionsIn } from "./expressions/mapping.ts";
+import { expressionOf, expressionsIn, mapValues } from "./expressions/mapping.ts";
 import { ExpressionPool } from "./expressions/pool.ts";
 import { mergeReads, project, type ReadSet } from "./expressions/reads.ts";
 
@@ -86,6 +86,10 @@ export class Expressions {
   /** Evaluates one expression over the scope; `undefined` (no match) becomes null. */
   async evaluate(text: string, scope: Scope, where: Where = {}): Promise<unknown> {
     const compiled = this.#compileAt(text, where);
+    if (compiled.path) {
+      const found = lookUp(scope, compiled.path);
+      if (found !== NOT_PLAIN) return this.#copied(found, text, where) ?? null;
+    }
     const reply = await this.#run(
       {
         kind: "evaluate",
@@ -104,10 +108,16 @@ export class Expressions {
     if (isLiteral(value)) return literalValue(value);
     let reads: ReadSet = new Map();
     let trivial = true;
+    const paths = new Map<string, string[] | undefined>();
     for (const [text, field] of expressionsIn(value)) {
       const compiled = this.#compileAt(text, { ...where, field: join(where.field, field) });
       reads = mergeReads(reads, compiled.reads);
       trivial &&= compiled.trivial;
+      paths.set(text, compiled.path);
+    }
+    if ([...paths.values()].every((path) => path !== undefined)) {
+      const direct = await this.#mapPaths(value, paths as Map<string, string[]>, scope, where);
+      if (direct !== NOT_PLAIN) return direct;
     }
     const reply = await this.#run(
       {
@@ -120,6 +130,48 @@ export class Expressions {
     );
     if (!reply.ok) throw failure(reply.error, reply.error.expression ?? "", where);
     return reply.json === undefined ? null : JSON.parse(reply.json);
+  }
+
+  /**
+   * A mapping of plain paths only, looked up here: JSONata returns what such a path finds through
+   * objects as it is, so only the copy (below) is needed, not two JSON round trips through the
+   * evaluator. NOT_PLAIN when some path crosses a list or a scalar, where JSONata's mapping over
+   * sequences applies: the evaluator then does it all.
+   */
+  async #mapPaths(
+    value: unknown,
+    paths: Map<string, string[]>,
+    scope: Scope,
+    where: Where,
+  ): Promise<unknown> {
+    let plain = true;
+    const mapped = await mapValues(value, async (text) => {
+      const found = lookUp(scope, paths.get(text)!);
+      if (found === NOT_PLAIN) plain = false;
+      return found === NOT_PLAIN ? undefined : found;
+    });
+    if (!plain) return NOT_PLAIN;
+    return this.#copied(mapped, "", where) ?? null;
+  }
+
+  /**
+   * What the evaluator would hand back for a value found in the scope: a copy through JSON, so the
+   * result shares nothing with the run's records, under the same cap on its size.
+   */
+  #copied(value: unknown, text: string, where: Where): unknown {
+    if (value === undefined) return undefined;
+    const json = JSON.stringify(value) ?? "null";
+    if (json.length > this.#limits.maxResultBytes) {
+      throw failure(
+        {
+          code: "R1005",
+          message: `the result is ${json.length} bytes of JSON; the limit is ${this.#limits.maxResultBytes}`,
+        },
+        text,
+        where,
+      );
+    }
+    return JSON.parse(json);
   }
 
   /** Stops the threads of a pool this instance made for itself (the shared one stays). */
@@ -149,6 +201,19 @@ export class Expressions {
       throw error;
     }
   }
+}
+
+const NOT_PLAIN = Symbol("not a plain lookup");
+
+/** The value at `path` through plain objects only; undefined when a field is missing. */
+function lookUp(scope: Scope, path: string[]): unknown {
+  let at: unknown = scope;
+  for (const name of path) {
+    if (at === null || typeof at !== "object" || Array.isArray(at)) return NOT_PLAIN;
+    if (!Object.hasOwn(at, name)) return undefined;
+    at = (at as Record<string, unknown>)[name];
+  }
+  return at;
 }
 
 function failure(

@@ -11,6 +11,8 @@ export interface CompiledExpression {
   reads: ReadSet;
   /** Cheap enough (see trivial.ts) to be evaluated in the caller's thread. */
   trivial: boolean;
+  /** The field names of a plain path (`steps.get_alerts.output.value`): no filter, index, sort, wildcard or group. */
+  path?: string[];
 }
 
 /**
@@ -38,7 +40,26 @@ export function compileExpression(text: string): CompiledExpression {
     );
   }
   checkRegexes(ast, text);
-  return { text, reads: readsOf(ast), trivial: isTrivial(ast) };
+  const compiled: CompiledExpression = { text, reads: readsOf(ast), trivial: isTrivial(ast) };
+  const path = plainPath(ast);
+  if (path) compiled.path = path;
+  return compiled;
+}
+
+const PATH_KEYS = new Set(["type", "steps"]);
+const NAME_KEYS = new Set(["type", "value", "position"]);
+
+function plainPath(ast: jsonata.ExprNode): string[] | undefined {
+  const node = ast as { type: string; steps?: Array<Record<string, unknown>> };
+  if (node.type !== "path" || !Object.keys(node).every((k) => PATH_KEYS.has(k))) return undefined;
+  const steps = node.steps ?? [];
+  const plain = steps.every(
+    (step) =>
+      step.type === "name" &&
+      typeof step.value === "string" &&
+      Object.keys(step).every((k) => NAME_KEYS.has(k)),
+  );
+  return plain && steps.length > 0 ? steps.map((step) => step.value as string) : undefined;
 }
 
 function checkRegexes(ast: jsonata.ExprNode, text: string): void {
