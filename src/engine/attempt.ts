@@ -145,11 +145,14 @@ export class Attempts {
             },
             ctx.run.lease,
           );
+          // The step before this one was recorded as ended in the same commit as this start, or earlier.
+          await ctx.run.recordings.settled();
           rows.push(row);
           emitStep({ status: row.status, attempt });
           if (prepareError !== undefined) throw prepareError;
         }
         if (crashed) throw crashed;
+        await ctx.run.recordings.settled();
         result = await timed(kind, env, {
           ctx,
           id,
@@ -197,14 +200,20 @@ export class Attempts {
           warnings: ctx.run.redactor.value(result!.warnings ?? []),
           finishedAt: iso(finishedAt),
         };
-        await this.#store.finishStep(ctx.run.id, key, current.attempt, finish, ctx.run.lease);
+        // Not waited for here: the next step's start (or the run's end) waits for it, so the two
+        // writes share a commit. Nothing runs before both are in the store.
+        const recorded = this.#store.finishStep(ctx.run.id, key, current.attempt, finish, ctx.run.lease);
+        ctx.run.recordings.add(
+          recorded.then(() =>
+            emitStep({
+              status: "succeeded",
+              attempt: current.attempt,
+              httpStatus: finish.httpStatus,
+              durationMs,
+            }),
+          ),
+        );
         Object.assign(current, finish);
-        emitStep({
-          status: "succeeded",
-          attempt: current.attempt,
-          httpStatus: finish.httpStatus,
-          durationMs,
-        });
         const view = viewOf(current);
         return { kind: "done", view, next: nextOf(step, view) };
       }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { DATABASES, openFreshDatabase } from "../../test/support/databases.ts";
 import { defaultRegistry } from "../connectors/registry.ts";
@@ -175,6 +176,55 @@ steps:
         steps.map((s) => s.key),
         ["fetch", "status_code", "missing"],
       );
+    });
+
+    test("when a step starts, the end of the step before it is already committed", async () => {
+      const path = write("committed.yaml", statusBranching);
+      const [incident] = (await simState()).incidents;
+      // Another connection than the engine's, so only committed rows are seen (not an open group commit).
+      const sqlite =
+        kind.name === "sqlite"
+          ? new DatabaseSync(join(root, "data", "rampart.db"), { readOnly: true })
+          : undefined;
+      const committed = async (runId: string): Promise<Array<[string, string]>> => {
+        if (sqlite) {
+          const rows = sqlite
+            .prepare("select step_key, status from run_steps where run_id = ? order by seq")
+            .all(runId) as Array<{ step_key: string; status: string }>;
+          return rows.map((r) => [r.step_key, r.status]);
+        }
+        const rows = await database.db
+          .selectFrom("run_steps")
+          .select(["step_key", "status"])
+          .where("run_id", "=", runId)
+          .orderBy("seq")
+          .execute();
+        return rows.map((r) => [r.step_key, r.status]);
+      };
+      const seen: Array<Promise<[string, Array<[string, string]>]>> = [];
+      const outcome = await engine({
+        onEvent: (e) => {
+          if (e.type === "step" && e.status === "running")
+            seen.push(committed(e.runId).then((rows) => [e.key, rows]));
+        },
+      }).start(path, { inputs: { incident: incident!.id }, connections: { canary: "lab-canary" } });
+      sqlite?.close();
+      assert.equal(outcome.status, "succeeded", JSON.stringify(outcome.error));
+      const atStarts = await Promise.all(seen);
+      const order = ["fetch", "status_code", "found", "done"];
+      assert.deepEqual(
+        atStarts.map(([key]) => key),
+        order,
+      );
+      // PostgreSQL's read may land later than the event; what was committed by then is at least this.
+      for (const [i, [key, rows]] of atStarts.entries()) {
+        assert.deepEqual(
+          rows.slice(0, i),
+          order.slice(0, i).map((k) => [k, "succeeded"]),
+          key,
+        );
+        assert.equal(rows[i]?.[0], key, `${key} is recorded before it runs`);
+      }
     });
 
     test("inputs are checked against the playbook's inputs schema, naming the field", async () => {

@@ -14,6 +14,7 @@ import { errorData, RunCancelled } from "./errors.ts";
 import { Expressions } from "./expressions.ts";
 import { type ConnectorCatalog, type LoadedPlaybook, PlaybookCache } from "./load.ts";
 import { type OperationCaller, RunRedactor } from "./operation-caller.ts";
+import { Recordings } from "./recordings.ts";
 import {
   LeaseLostError,
   type RunCause,
@@ -373,6 +374,7 @@ export class Engine {
     heartbeat.unref();
     this.#active.set(run.id, heartbeat);
     let redactor = new RunRedactor();
+    const recordings = new Recordings();
     try {
       redactor = await this.#redactor(playbook, run.connections);
       const rows = new Map<string, StepRecord[]>();
@@ -388,6 +390,7 @@ export class Engine {
         lease: { owner: this.owner, epoch: run.leaseEpoch },
         signal: controller.signal,
         cancelled: () => cancelled,
+        recordings,
       };
       const ctx: Ctx = {
         run: state,
@@ -411,6 +414,12 @@ export class Engine {
       return await this.#finish(run, ctx, result);
     } catch (error) {
       if (error instanceof LeaseLostError) return await this.#leaseLost(run, error);
+      // Writes still in flight land (or fail) before the run's end is recorded after them.
+      const lost = await recordings.settled().then(
+        () => undefined,
+        (e: unknown) => (e instanceof LeaseLostError ? e : undefined),
+      );
+      if (lost) return await this.#leaseLost(run, lost);
       // A failure of the engine itself (store, loading): record it so the run does not look alive.
       const data = redactor.value(errorData(error));
       await this.#store.finishRun(
@@ -437,6 +446,7 @@ export class Engine {
   }
 
   async #finish(run: RunRecord, ctx: Ctx, result: SeqResult): Promise<RunOutcome> {
+    await ctx.run.recordings.settled();
     const now = iso(this.#clock.now());
     if (result.kind === "suspended") {
       const wakeAt = result.waiting.map((w) => w.deadline).sort()[0] ?? null;

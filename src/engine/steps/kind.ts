@@ -4,6 +4,7 @@ import type { LoadedPlaybook } from "../load.ts";
 import type { OperationCaller, RunRedactor } from "../operation-caller.ts";
 import type { Step } from "../playbook-schema.ts";
 import type { StepPolicy } from "../policy.ts";
+import type { Recordings } from "../recordings.ts";
 import type { Lease, StepErrorData, StepRecord, StepWarning } from "../run-store.ts";
 import type { ScriptRunnerLike, WaitingApproval } from "../types.ts";
 
@@ -18,6 +19,8 @@ export interface RunState {
   /** Aborts the attempts in flight: the run was cancelled or its lease lost. */
   signal: AbortSignal;
   cancelled(): boolean;
+  /** Step ends recorded but not yet waited for (see recordings.ts). */
+  recordings: Recordings;
 }
 
 /** Where a step runs: its run, its playbook (nested ones have their own), its key prefix and scope. */
