@@ -9,12 +9,12 @@ import {
   OBSERVABLE_TYPE_ID,
   observableList,
   type Product,
-  rawData,
   SEVERITY,
   type SeverityId,
   STATUS,
   STATUS_ID,
   type StatusId,
+  setRawData,
   severityIdFromName,
 } from "../../ocsf/index.ts";
 import { readBoolean, readInteger, readNumber, readTime } from "../../ocsf/values.ts";
@@ -1058,7 +1058,7 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
     }
     event.observables = observables;
   }
-  event.raw_data = rawData(alert);
+  setRawData(event, alert);
   if (Object.keys(left.items).length > 0) event.unmapped = left.items;
   return event;
 }
