@@ -6,6 +6,7 @@ import {
   DEVICE_TYPE,
   type DetectionFinding,
   detectionFinding,
+  type Metadata,
   OBSERVABLE_TYPE_ID,
   observableList,
   type Product,
@@ -241,6 +242,12 @@ type Convert = (value: unknown, parent: string, key: string | number, left: Left
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const absent = (value: unknown) => value === undefined || value === null || value === "";
+/** A copy of `raw` without its key `drop`, the others in their order (a rest pattern, without its cost). */
+function without(raw: Json, drop: string): Json {
+  const copy: Json = {};
+  for (const key in raw) if (key !== drop) copy[key] = raw[key];
+  return copy;
+}
 const at = (path: string, key: string) => (path === "" ? key : `${path}.${key}`);
 /** The path of member `key` (a name, or an index in a list) of the value at `parent`. */
 const pathOf = (parent: string, key: string | number) =>
@@ -367,6 +374,8 @@ interface ObjectRules {
 interface KeyPlan {
   /** undefined for an enum id, its caption and keys mapped by hand: none is copied as it comes */
   convert?: Convert;
+  /** `str`, most attributes' converter, which the mapping applies in line to a string */
+  text: boolean;
 }
 
 /** Whether one of `keys` holds a value in `out`. */
@@ -381,7 +390,7 @@ function object(fields: Record<string, Field>, rules: ObjectRules = {}): Convert
   const plans = new Map<string, KeyPlan>();
   const enums: Array<[string, EnumField]> = [];
   for (const [key, field] of Object.entries(fields)) {
-    plans.set(key, typeof field === "function" ? { convert: field } : {});
+    plans.set(key, typeof field === "function" ? { convert: field, text: field === str } : { text: false });
     if (typeof field === "object") enums.push([key, field]);
   }
   const { required, atLeastOne, prepare, keep } = rules;
@@ -401,6 +410,8 @@ function object(fields: Record<string, Field>, rules: ObjectRules = {}): Convert
           const converted = time(v, path, key, left);
           if (converted !== undefined) out[base] = converted;
         } else left.add(at(path, key), v);
+      } else if (plan.text && typeof v === "string") {
+        out[key] = v;
       } else if (plan.convert !== undefined) {
         const converted = plan.convert(v, path, key, left);
         if (converted !== undefined) out[key] = converted;
@@ -568,8 +579,10 @@ const location = object(
       const c = raw.coordinates;
       if (!Array.isArray(c) || c.length !== 2 || !c.every(Number.isFinite) || "lat" in raw || "long" in raw)
         return raw;
-      const { coordinates: _, ...rest } = raw;
-      return { ...rest, long: c[0], lat: c[1] };
+      const rest = without(raw, "coordinates");
+      rest.long = c[0];
+      rest.lat = c[1];
+      return rest;
     },
   },
 );
@@ -808,8 +821,9 @@ const attack = object(
     // `tactics` is deprecated for the single `tactic`; several stay in unmapped.
     prepare: (raw) => {
       if (raw.tactic !== undefined || !Array.isArray(raw.tactics) || raw.tactics.length !== 1) return raw;
-      const { tactics, ...rest } = raw;
-      return { ...rest, tactic: tactics[0] };
+      const rest = without(raw, "tactics");
+      rest.tactic = raw.tactics[0];
+      return rest;
     },
   },
 );
@@ -890,8 +904,9 @@ const findingInfo = object(
     // `product_uid` is deprecated since 1.4.0 for `product.uid`.
     prepare: (raw) => {
       if (absent(raw.product_uid) || raw.product !== undefined) return raw;
-      const { product_uid, ...rest } = raw;
-      return { ...rest, product: { uid: product_uid } };
+      const rest = without(raw, "product_uid");
+      rest.product = { uid: raw.product_uid };
+      return rest;
     },
   },
 );
@@ -976,8 +991,14 @@ const enumId = <T extends object>(table: T, value: unknown): keyof T | undefined
 /** The value at a dotted path (no indexes) inside an object. */
 function valueAt(holder: unknown, path: string): unknown {
   let current = holder;
-  for (const key of path.split(".")) current = isObject(current) ? current[key] : undefined;
-  return current;
+  let from = 0;
+  for (;;) {
+    const dot = path.indexOf(".", from);
+    const key = dot < 0 ? path.slice(from) : path.slice(from, dot);
+    current = isObject(current) ? current[key] : undefined;
+    if (dot < 0) return current;
+    from = dot + 1;
+  }
 }
 
 /**
@@ -1056,12 +1077,11 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
   else if (!absent(raw.message)) left.add("message", raw.message);
   Object.assign(event, { is_alert: true }, extras);
 
-  const { product: _product, ...metaRest } = meta;
   const labels = Array.isArray(meta.labels) ? (meta.labels as string[]) : [];
-  Object.assign(event.metadata, metaRest, {
-    labels: labels.includes("leen") ? labels : [...labels, "leen"],
-    loggers: [{ name: "Leen", product: LEEN }],
-  });
+  const eventMeta = event.metadata as Metadata & Json;
+  for (const key in meta) if (key !== "product") eventMeta[key] = meta[key];
+  eventMeta.labels = labels.includes("leen") ? labels : [...labels, "leen"];
+  eventMeta.loggers = [{ name: "Leen", product: LEEN }];
   const rawMeta = isObject(alert.metadata) ? alert.metadata : {};
   if (!absent(rawMeta.version) && rawMeta.version !== event.metadata.version)
     left.add("metadata.version", rawMeta.version);
@@ -1100,7 +1120,10 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
     event.observables = observables;
   }
   setRawData(event, alert);
-  if (Object.keys(left.items).length > 0) event.unmapped = left.items;
+  for (const _ in left.items) {
+    event.unmapped = left.items;
+    break;
+  }
   return event;
 }
 
