@@ -390,7 +390,9 @@ function object(fields: Record<string, Field>, rules: ObjectRules = {}): Convert
   const plans = new Map<string, KeyPlan>();
   const enums: Array<[string, EnumField]> = [];
   for (const [key, field] of Object.entries(fields)) {
-    plans.set(key, typeof field === "function" ? { convert: field, text: field === str } : { text: false });
+    // One shape for every plan, so reading one stays a monomorphic property load.
+    const convert = typeof field === "function" ? field : undefined;
+    plans.set(key, { convert, text: convert === str });
     if (typeof field === "object") enums.push([key, field]);
   }
   const { required, atLeastOne, prepare, keep } = rules;
