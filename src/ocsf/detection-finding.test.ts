@@ -5,11 +5,9 @@ import {
   observable,
   observableList,
   rawData,
-  setRawData,
   severity,
   severityIdFromName,
   status,
-  withRawData,
 } from "./detection-finding.ts";
 import { createOcsfValidator } from "./validator.ts";
 
@@ -89,35 +87,4 @@ test("severity and status helpers pair ids with captions; vendor words map case-
 test("rawData keeps the original record as a JSON string", () => {
   const original = { id: "a", n: [1, 2], nested: { ok: true } };
   assert.deepEqual(JSON.parse(rawData(original)), original);
-});
-
-test("setRawData: raw_data reads, serializes and compares as the record's JSON, in its place among the keys", () => {
-  const record = { id: "a1", nested: { quote: 'say "hi"', list: [1, null, "é"] } };
-  const eager: Record<string, unknown> = { class_uid: 2004, raw_data: rawData(record), unmapped: { x: 1 } };
-  const lazy: Record<string, unknown> = { class_uid: 2004 };
-  setRawData(lazy, record);
-  lazy.unmapped = { x: 1 };
-  assert.deepEqual(Object.keys(lazy), ["class_uid", "raw_data", "unmapped"]);
-  assert.equal(lazy.raw_data, JSON.stringify(record));
-  assert.deepStrictEqual(lazy, eager);
-  assert.equal(JSON.stringify(lazy), JSON.stringify(eager));
-  assert.deepStrictEqual(structuredClone(lazy), eager);
-  assert.deepStrictEqual({ ...lazy }, eager);
-  // The stored form's copy: plain data, the same text; a finding without a lazy raw_data is itself.
-  const plain = withRawData(lazy);
-  assert.equal(Object.getOwnPropertyDescriptor(plain, "raw_data")?.value, JSON.stringify(record));
-  assert.equal(JSON.stringify(plain), JSON.stringify(eager));
-  assert.equal(withRawData(eager), eager);
-  // Assigned, it holds the new text.
-  lazy.raw_data = "{}";
-  assert.equal(lazy.raw_data, "{}");
-  assert.equal(JSON.stringify(withRawData(lazy)), JSON.stringify({ ...eager, raw_data: "{}" }));
-});
-
-test("setRawData: two findings' raw_data are their own records", () => {
-  const a: Record<string, unknown> = {};
-  const b: Record<string, unknown> = {};
-  setRawData(a, { id: "a" });
-  setRawData(b, { id: "b" });
-  assert.deepEqual([a.raw_data, b.raw_data], ['{"id":"a"}', '{"id":"b"}']);
 });

@@ -298,52 +298,6 @@ export function rawData(original: unknown): string {
   return JSON.stringify(original);
 }
 
-/** Where a finding keeps the record its `raw_data` is written from, and that text once written. */
-const RAW = Symbol("raw record");
-
-interface RawSlot {
-  record: unknown;
-  text?: string;
-}
-
-// One getter and setter for every finding, so all findings keep sharing V8's hidden classes.
-const RAW_DATA: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: { [RAW]: RawSlot }): string {
-    const slot = this[RAW];
-    slot.text ??= JSON.stringify(slot.record);
-    return slot.text;
-  },
-  set(this: { [RAW]: RawSlot }, value: string) {
-    this[RAW].text = value;
-  },
-};
-
-/**
- * Sets `finding.raw_data` to `rawData(original)`, written out when it is first read. Serializing
- * a vendor record costs as much as mapping it, and the step that stores a finding serializes it
- * anyway: `JSON.stringify(finding)` reads the property, so the stored text is the same, and the
- * work is done once, there. The property is enumerable and keeps its place among the finding's
- * keys; it reads as the string to anyone else (validators, spreads, `postMessage`) and may be
- * assigned. The text is the record as it is when first read: normalizers never change their
- * input, and the ingest path serializes a page's findings before it lets go of the page.
- */
-export function setRawData(finding: { raw_data?: string }, original: unknown): void {
-  Object.defineProperty(finding, RAW, { value: { record: original } satisfies RawSlot });
-  Object.defineProperty(finding, "raw_data", RAW_DATA);
-}
-
-/**
- * The finding with its `raw_data` written out as a plain property: a copy when `setRawData` left
- * it to be written (JSON.stringify of an object with a getter takes V8's slow path, ~40% slower
- * for a whole finding than the copy costs), else the finding itself. Same keys, same order, same
- * JSON text.
- */
-export function withRawData<T extends object>(finding: T): T {
-  return RAW in finding ? { ...finding } : finding;
-}
-
 export interface DetectionFindingInit {
   activity_id: ActivityId;
   time: number;

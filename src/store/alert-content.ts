@@ -1,5 +1,4 @@
 import { hash } from "node:crypto";
-import { withRawData } from "../ocsf/detection-finding.ts";
 
 /**
  * What the store keeps of one OCSF finding: its JSON text, the SHA-256 of that text (the
@@ -17,8 +16,7 @@ export interface AlertContent {
 
 /** The stored form of an OCSF Detection Finding. */
 export function alertContent(ocsf: Record<string, unknown>): AlertContent {
-  // A normalizer leaves raw_data to be written here, where the finding is serialized anyway.
-  const text = JSON.stringify(withRawData(ocsf));
+  const text = JSON.stringify(ocsf);
   const info = (ocsf.finding_info ?? {}) as Record<string, unknown>;
   return {
     text,

@@ -18,12 +18,12 @@ import {
   type Observable,
   observableList,
   type Product,
+  rawData,
   SEVERITY_ID,
   type SeverityId,
   STATUS,
   STATUS_ID,
   type StatusId,
-  setRawData,
 } from "../../ocsf/index.ts";
 import { lookupTable } from "../../ocsf/lookup-table.ts";
 import { readInteger, readNumber, readText, readTime } from "../../ocsf/values.ts";
@@ -563,6 +563,6 @@ export function normalizeIronDefenseAlert(
     unmapped[key] = value;
   }
   if (unmapped) finding.unmapped = unmapped;
-  setRawData(finding, alert);
+  finding.raw_data = rawData(alert);
   return finding;
 }

@@ -10,12 +10,12 @@ import {
   OBSERVABLE_TYPE_ID,
   observableList,
   type Product,
+  rawData,
   SEVERITY,
   type SeverityId,
   STATUS,
   STATUS_ID,
   type StatusId,
-  setRawData,
   severityIdFromName,
 } from "../../ocsf/index.ts";
 import { readBoolean, readInteger, readNumber, readTime } from "../../ocsf/values.ts";
@@ -1121,7 +1121,7 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
     }
     event.observables = observables;
   }
-  setRawData(event, alert);
+  event.raw_data = rawData(alert);
   for (const _ in left.items) {
     event.unmapped = left.items;
     break;

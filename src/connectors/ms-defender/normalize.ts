@@ -16,11 +16,11 @@ import {
   observableList,
   type Process,
   type Product,
+  rawData,
   SEVERITY_ID,
   type SeverityId,
   STATUS_ID,
   type StatusId,
-  setRawData,
   severityIdFromName,
   type Url,
   type User,
@@ -585,6 +585,6 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
     unmapped.mitreTechniques = unparsed;
   }
   if (unmapped) finding.unmapped = unmapped;
-  setRawData(finding, alert);
+  finding.raw_data = rawData(alert);
   return finding;
 }

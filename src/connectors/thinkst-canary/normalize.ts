@@ -15,9 +15,9 @@ import {
   OBSERVABLE_TYPE_ID,
   observableList,
   type Product,
+  rawData,
   SEVERITY_ID,
   STATUS_ID,
-  setRawData,
   type Url,
   type User,
 } from "../../ocsf/index.ts";
@@ -526,6 +526,6 @@ export function normalizeCanaryIncident(record: CanaryIncidentRecord): Detection
     if (!MAPPED_FLAT.has(name)) keep(name, flat[name]);
   }
   if (anyUnmapped) finding.unmapped = unmapped;
-  setRawData(finding, record);
+  finding.raw_data = rawData(record);
   return finding;
 }
