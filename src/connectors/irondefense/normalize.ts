@@ -281,7 +281,8 @@ function applyEntity(endpoint: EndpointOut, type: unknown, value: unknown): void
 
 function evidenceOf(event: IronDefenseEvent, alert: IronDefenseAlert): EvidenceOut {
   const evidence: EvidenceOut = {};
-  if (text(event.id) !== "") evidence.uid = text(event.id);
+  const uid = text(event.id);
+  if (uid !== "") evidence.uid = uid;
   const srcIp = ip(event.src_ip);
   const dstIp = ip(event.dst_ip);
   const src: EndpointOut = {};
@@ -313,19 +314,21 @@ function evidenceOf(event: IronDefenseEvent, alert: IronDefenseAlert): EvidenceO
   const url = text(event.url);
   if (url !== "" && URL.canParse(url)) evidence.url = { url_string: url };
 
-  let data: Record<string, unknown> | undefined;
+  // Made up front: filled in one pass, it is cheaper than asking on every field whether it exists.
+  const data: Record<string, unknown> = {};
+  let hasData = false;
   for (const key in event) {
     const value = event[key];
     if (MAPPED_EVENT.has(key) || value === "" || value == null) continue;
     if ((key === "category" || key === "sub_category") && value === alert[key]) continue;
-    data ??= {};
     data[key] = value;
+    hasData = true;
   }
   if (domains.length > 1 || (domains.length === 1 && domain === undefined)) {
-    data ??= {};
     data.app_domains = domains;
+    hasData = true;
   }
-  if (data) evidence.data = data;
+  if (hasData) evidence.data = data;
   return evidence;
 }
 
@@ -376,9 +379,8 @@ export function normalizeIronDefenseAlert(
   given: readonly IronDefenseEvent[] | null = [],
 ): FindingOut {
   // A record whose events are missing or odd still maps from its alert.
-  const events = Array.isArray(given)
-    ? given.filter((e): e is IronDefenseEvent => typeof e === "object" && e !== null)
-    : [];
+  const events: IronDefenseEvent[] = [];
+  if (Array.isArray(given)) for (const e of given) if (typeof e === "object" && e !== null) events.push(e);
   if (typeof alert !== "object" || alert === null)
     throw new ValidationError("an IronDefense alert must be a JSON object");
   if (text(alert.id) === "") throw new ValidationError("the IronDefense alert has no id");
@@ -434,7 +436,14 @@ export function normalizeIronDefenseAlert(
   const analyticOut = info.analytic as typeof analytic & { category?: string; version?: string };
   if (category) analyticOut.category = categoryLabel;
   if (text(alert.analytic_version)) analyticOut.version = text(alert.analytic_version);
-  info.types = [categoryLabel, subLabel].filter(Boolean);
+  info.types =
+    categoryLabel && subLabel
+      ? [categoryLabel, subLabel]
+      : categoryLabel
+        ? [categoryLabel]
+        : subLabel
+          ? [subLabel]
+          : [];
   if (created !== undefined) info.created_time = created;
   if (updated !== undefined) info.modified_time = updated;
   if (firstSeen !== undefined) info.first_seen_time = firstSeen;
@@ -444,9 +453,9 @@ export function normalizeIronDefenseAlert(
     info.src_url = vueUrl;
     finding.src_url = vueUrl;
   }
-  const formats = Array.isArray(alert.raw_data_formats)
-    ? alert.raw_data_formats.map(text).filter(Boolean)
-    : [];
+  const formats: string[] = [];
+  if (Array.isArray(alert.raw_data_formats))
+    for (const format of alert.raw_data_formats) if (text(format)) formats.push(text(format));
   if (formats.length > 0) info.data_sources = formats;
   const known = TECHNIQUES[subCategory];
   const attack: Attack | undefined = known
@@ -479,7 +488,9 @@ export function normalizeIronDefenseAlert(
   if (analystSeverity) tags.push({ name: "analyst_severity", value: analystSeverity });
   if (analystExpectation) tags.push({ name: "analyst_expectation", value: analystExpectation });
   if (tags.length > 0) info.tags = tags;
-  const rating = [verdict?.text, EXPECTATION_TEXT[analystExpectation]].filter(Boolean).join(", ");
+  const expectation = EXPECTATION_TEXT[analystExpectation];
+  const rating =
+    verdict && expectation ? `${verdict.text}, ${expectation}` : (verdict?.text ?? expectation ?? "");
   finding.status_code = rawStatus || undefined;
   if (finding.status_code === undefined) delete finding.status_code;
   finding.status_detail = `${STATUS_TEXT[rawStatus] ?? (rawStatus || "No status")}${rating ? `; rated ${rating}` : "; not rated"}`;
@@ -502,14 +513,15 @@ export function normalizeIronDefenseAlert(
   if (text(alert.created)) finding.metadata.original_time = text(alert.created);
   if (updated !== undefined) finding.metadata.uid = `${text(alert.id)}:${updated}`;
 
-  const evidences: EvidenceOut[] = events.map((event) => evidenceOf(event, alert));
+  const evidences: EvidenceOut[] = [];
+  for (const event of events) evidences.push(evidenceOf(event, alert));
   if (evidences.length === 0) {
     const fallback = evidenceFromCriteria(text(alert.aggregation_criteria));
     if (fallback) evidences.push(fallback);
   }
-  const kept = evidences.filter(
-    (e) => e.src_endpoint || e.dst_endpoint || e.query || e.url || e.data || e.connection_info,
-  );
+  const kept: EvidenceOut[] = [];
+  for (const e of evidences)
+    if (e.src_endpoint || e.dst_endpoint || e.query || e.url || e.data || e.connection_info) kept.push(e);
   // The alert's subject: the internal host its events come from.
   const subject = kept.find((e) => e.src_endpoint?.ip && internal(e.src_endpoint.ip))?.src_endpoint;
   if (subject?.ip) {

@@ -329,6 +329,62 @@ describe("Leen IDP alerts as OCSF 1.8.0 Detection Findings", () => {
     assert.deepEqual(event.unmapped["enrichments[0]"], raw.enrichments[0]);
   });
 
+  test("a broken record: every rule of the compiled field lists still rejects or flags its part", () => {
+    const raw: Json = {
+      time: 1_700_000_000_000,
+      activity_id: 1,
+      severity_id: 4,
+      finding_info: { uid: "broken-1", title: "Broken", created_time_dt: "2023-11-14T22:13:20Z" },
+      metadata: { product: { name: "Okta" }, version: "1.1.0" },
+      evidences: [
+        {
+          // device: no ip, uid, name or hostname (OCSF wants one): the whole device goes, its notes with it
+          device: { os: { name: "Linux", type_id: 4242 }, type: "Desktop", bogus: 1 },
+          // endpoint: a port out of range, a MAC that is none, an unknown attribute
+          // (as JSON text, so `__proto__` is a key of its own, as JSON.parse makes it)
+          src_endpoint: JSON.parse(
+            '{"ip": " 10.1.2.3 ", "port": 99999, "mac": "not-a-mac", "constructor": "x", "__proto__": "y"}',
+          ),
+          // user: an e-mail that is none, an unknown enum id, a caption-only enum, blanks in a list
+          user: {
+            name: "ann",
+            email_addr: "ann-at-example",
+            type_id: 42,
+            account: { name: "ann@example.com", type: "LDAP ACCOUNT" },
+            groups: [{ name: "" }, null, { uid: "g1" }],
+          },
+          // file: required name missing, so all of it goes
+          file: { path: "/tmp/x", type_id: 1 },
+          api: { operation: 7 },
+        },
+      ],
+    };
+    const event = normalizeLeenAlert(raw) as Json;
+    assert.deepEqual(problems(event), []);
+    const left = event.unmapped as Json;
+    const evidence = event.evidences[0] as Json;
+    assert.equal(evidence.device, undefined);
+    assert.deepEqual(left["evidences[0].device"], raw.evidences[0].device);
+    assert.equal(left["evidences[0].device.bogus"], undefined);
+    assert.equal(left["evidences[0].device.os.type_id"], undefined);
+    assert.deepEqual(evidence.src_endpoint, { ip: "10.1.2.3" });
+    assert.equal(left["evidences[0].src_endpoint.port"], 99_999);
+    assert.equal(left["evidences[0].src_endpoint.mac"], "not-a-mac");
+    assert.equal(left["evidences[0].src_endpoint.constructor"], "x");
+    assert.equal(left["evidences[0].src_endpoint.__proto__"], "y");
+    assert.equal(evidence.user.email_addr, undefined);
+    assert.equal(left["evidences[0].user.email_addr"], "ann-at-example");
+    assert.deepEqual([evidence.user.type_id, evidence.user.type], [99, "Other (42)"]);
+    assert.equal(left["evidences[0].user.type_id"], 42);
+    assert.deepEqual(evidence.user.account, { name: "ann@example.com", type_id: 1, type: "LDAP Account" });
+    assert.deepEqual(evidence.user.groups, [{ uid: "g1" }]);
+    assert.equal(evidence.file, undefined);
+    assert.deepEqual(left["evidences[0].file"], raw.evidences[0].file);
+    assert.deepEqual(evidence.api, { operation: "7" });
+    assert.equal(event.finding_info.created_time, Date.parse("2023-11-14T22:13:20Z"));
+    assert.equal(left["metadata.version"], "1.1.0");
+  });
+
   test("epochMs tells seconds, milliseconds, microseconds, nanoseconds and ISO strings apart", () => {
     const ms = Date.parse("2025-03-01T12:34:56.789Z");
     assert.equal(epochMs(ms), ms);

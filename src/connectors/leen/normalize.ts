@@ -6,6 +6,7 @@ import {
   DEVICE_TYPE,
   type DetectionFinding,
   detectionFinding,
+  type Metadata,
   OBSERVABLE_TYPE_ID,
   observableList,
   type Product,
@@ -231,49 +232,71 @@ class Leftovers {
   }
 }
 
-/** Converts one raw value at `path` to its OCSF form; undefined (noted in unmapped) when it cannot. */
-type Convert = (value: unknown, path: string, left: Leftovers) => unknown;
+/**
+ * Converts one raw value, the member `key` of the value at `parent`, to its OCSF form; undefined
+ * (noted in unmapped) when it cannot. The value's own path is spelt out only when it is needed:
+ * to note something in unmapped, or as the parent of what an object or a list holds.
+ */
+type Convert = (value: unknown, parent: string, key: string | number, left: Leftovers) => unknown;
 
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const absent = (value: unknown) => value === undefined || value === null || value === "";
+/** A copy of `raw` without its key `drop`, the others in their order (a rest pattern, without its cost). */
+function without(raw: Json, drop: string): Json {
+  const copy: Json = {};
+  for (const key in raw) if (key !== drop) copy[key] = raw[key];
+  return copy;
+}
 const at = (path: string, key: string) => (path === "" ? key : `${path}.${key}`);
+/** The path of member `key` (a name, or an index in a list) of the value at `parent`. */
+const pathOf = (parent: string, key: string | number) =>
+  typeof key === "number" ? `${parent}[${key}]` : at(parent, key);
 
-const str: Convert = (v, p, left) =>
-  typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : left.add(p, v);
+const str: Convert = (v, parent, key, left) =>
+  typeof v === "string"
+    ? v
+    : typeof v === "number" || typeof v === "boolean"
+      ? String(v)
+      : left.add(pathOf(parent, key), v);
 
 // Scalars are read by the lenient readers every normalizer shares (src/ocsf/values.ts).
 const integer = readInteger;
-const int: Convert = (v, p, left) => integer(v) ?? left.add(p, v);
-const num: Convert = (v, p, left) => readNumber(v) ?? left.add(p, v);
-const bool: Convert = (v, p, left) => readBoolean(v) ?? left.add(p, v);
+const int: Convert = (v, parent, key, left) => integer(v) ?? left.add(pathOf(parent, key), v);
+const num: Convert = (v, parent, key, left) => readNumber(v) ?? left.add(pathOf(parent, key), v);
+const bool: Convert = (v, parent, key, left) => readBoolean(v) ?? left.add(pathOf(parent, key), v);
 const json: Convert = (v) => v;
 const pattern =
   (re: RegExp): Convert =>
-  (v, p, left) =>
-    typeof v === "string" && re.test(v) ? v : left.add(p, v);
+  (v, parent, key, left) =>
+    typeof v === "string" && re.test(v) ? v : left.add(pathOf(parent, key), v);
 /** The OCSF 1.8.0 patterns of email_t, mac_t and uuid_t. */
 const email = pattern(/^[a-zA-Z0-9!#$%&'*+\-/=?^_`{|}~.]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+$/);
 const mac = pattern(/^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$/);
 const uuid = pattern(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/);
-const ip: Convert = (v, p, left) =>
-  typeof v === "string" && isIP(v.trim()) !== 0 ? v.trim() : left.add(p, v);
-const port: Convert = (v, p, left) => {
+const ip: Convert = (v, parent, key, left) =>
+  typeof v === "string" && isIP(v.trim()) !== 0 ? v.trim() : left.add(pathOf(parent, key), v);
+const port: Convert = (v, parent, key, left) => {
   const n = integer(v);
-  return n !== undefined && n >= 0 && n <= 65535 ? n : left.add(p, v);
+  return n !== undefined && n >= 0 && n <= 65535 ? n : left.add(pathOf(parent, key), v);
 };
 
 /** Epoch milliseconds of a timestamp in any form (seconds, ms, µs, ns, ISO 8601): the shared reader. */
 export const epochMs = readTime;
-const time: Convert = (v, p, left) => epochMs(v) ?? left.add(p, v);
+const time: Convert = (v, parent, key, left) => epochMs(v) ?? left.add(pathOf(parent, key), v);
 
 const many =
   (item: Convert): Convert =>
-  (v, p, left) => {
-    if (!Array.isArray(v)) return left.add(p, v);
-    const out = v
-      .map((x, i) => (absent(x) ? undefined : item(x, `${p}[${i}]`, left)))
-      .filter((x) => x !== undefined);
+  (v, parent, key, left) => {
+    const path = pathOf(parent, key);
+    if (!Array.isArray(v)) return left.add(path, v);
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (absent(x)) continue;
+      const converted = item(x, path, i, left);
+      if (converted !== undefined) out.push(converted);
+    }
     return out.length > 0 ? out : undefined;
   };
 const strs = many(str);
@@ -284,17 +307,9 @@ interface EnumField {
   sibling: string;
   /** OCSF requires the id: Unknown (0) when Leen gives neither id nor caption. */
   required?: boolean;
+  /** Each caption's simplified form → its id (the first id, should two captions simplify alike). */
+  byCaption: Map<string, number>;
 }
-const enumOf = (captions: Record<number, string>, sibling: string, required = false): EnumField => ({
-  captions,
-  sibling,
-  required,
-});
-/** Marks the caption sibling of an enum id in a field list: written with its id. */
-const CAPTION = "caption" as const;
-/** Marks a key the caller maps by hand. */
-const BY_HAND = "by hand" as const;
-type Field = Convert | EnumField | typeof CAPTION | typeof BY_HAND;
 
 const simplify = (caption: string) =>
   caption
@@ -302,21 +317,28 @@ const simplify = (caption: string) =>
     .replace(/[^a-z0-9]+/g, " ")
     .trim();
 
-function captionId(captions: Record<number, string>, caption: string): number | undefined {
-  const wanted = simplify(caption);
-  const found = Object.entries(captions).find(([, c]) => simplify(c) === wanted);
-  return found ? Number(found[0]) : undefined;
-}
+const enumOf = (captions: Record<number, string>, sibling: string, required = false): EnumField => {
+  const byCaption = new Map<string, number>();
+  for (const [id, caption] of Object.entries(captions)) {
+    const simple = simplify(caption);
+    if (!byCaption.has(simple)) byCaption.set(simple, Number(id));
+  }
+  return { captions, sibling, required, byCaption };
+};
+/** Marks the caption sibling of an enum id in a field list: written with its id. */
+const CAPTION = "caption" as const;
+/** Marks a key the caller maps by hand. */
+const BY_HAND = "by hand" as const;
+type Field = Convert | EnumField | typeof CAPTION | typeof BY_HAND;
 
+/** Writes the enum id `key` and its caption sibling into `out`. */
 function mapEnum(key: string, field: EnumField, raw: Json, out: Json, path: string, left: Leftovers): void {
   const rawId = raw[key];
-  const given =
-    typeof raw[field.sibling] === "string" && raw[field.sibling] !== ""
-      ? String(raw[field.sibling])
-      : undefined;
+  const rawCaption = raw[field.sibling];
+  const given = typeof rawCaption === "string" && rawCaption !== "" ? rawCaption : undefined;
   let id: number | undefined;
   if (absent(rawId)) {
-    id = given === undefined ? undefined : captionId(field.captions, given);
+    id = given === undefined ? undefined : field.byCaption.get(simplify(given));
     if (id === undefined && given !== undefined && !field.required) {
       out[field.sibling] = given;
       return;
@@ -348,37 +370,67 @@ interface ObjectRules {
   keep?: boolean;
 }
 
+/** How an object's mapping treats one key of the raw object, decided once per field list. */
+interface KeyPlan {
+  /** undefined for an enum id, its caption and keys mapped by hand: none is copied as it comes */
+  convert?: Convert;
+  /** `str`, most attributes' converter, which the mapping applies in line to a string */
+  text: boolean;
+}
+
+/** Whether one of `keys` holds a value in `out`. */
+function holdsOne(out: Json, keys: readonly string[]): boolean {
+  for (const k of keys) if (out[k] !== undefined) return true;
+  return false;
+}
+
 /** An OCSF object: the listed attributes converted, the others to unmapped; rejected whole if OCSF's constraints fail. */
 function object(fields: Record<string, Field>, rules: ObjectRules = {}): Convert {
-  // Listed once here, not on every alert: the enum ids among the fields.
-  const enums = Object.entries(fields).filter(
-    (entry): entry is [string, EnumField] => typeof entry[1] === "object",
-  );
-  const byKey = new Map(Object.entries(fields));
-  return (value, path, left) => {
+  // Compiled once here, not on every alert: what to do with each key, and the enum ids among the fields.
+  const plans = new Map<string, KeyPlan>();
+  const enums: Array<[string, EnumField]> = [];
+  for (const [key, field] of Object.entries(fields)) {
+    // One shape for every plan, so reading one stays a monomorphic property load.
+    const convert = typeof field === "function" ? field : undefined;
+    plans.set(key, { convert, text: convert === str });
+    if (typeof field === "object") enums.push([key, field]);
+  }
+  const { required, atLeastOne, prepare, keep } = rules;
+  return (value, parent, name, left) => {
+    const path = pathOf(parent, name);
     if (!isObject(value)) return left.add(path, value);
-    const raw = rules.prepare ? rules.prepare(value) : value;
+    const raw = prepare ? prepare(value) : value;
     const out: Json = {};
-    for (const key of Object.keys(raw)) {
+    for (const key in raw) {
       const v = raw[key];
       if (absent(v)) continue;
-      const field = byKey.get(key);
-      // The datetime profile's `<x>_time_dt` (RFC 3339) stands for `<x>_time` when that is missing.
-      const base = field === undefined && key.endsWith("_time_dt") ? key.slice(0, -3) : undefined;
-      if (base !== undefined && byKey.get(base) === time && absent(raw[base])) {
-        const converted = time(v, at(path, key), left);
-        if (converted !== undefined) out[base] = converted;
-      } else if (field === undefined) {
-        left.add(at(path, key), v);
-      } else if (typeof field === "function") {
-        const converted = field(v, at(path, key), left);
+      const plan = plans.get(key);
+      if (plan === undefined) {
+        // The datetime profile's `<x>_time_dt` (RFC 3339) stands for `<x>_time` when that is missing.
+        const base = key.endsWith("_time_dt") ? key.slice(0, -3) : undefined;
+        if (base !== undefined && plans.get(base)?.convert === time && absent(raw[base])) {
+          const converted = time(v, path, key, left);
+          if (converted !== undefined) out[base] = converted;
+        } else left.add(at(path, key), v);
+      } else if (plan.text && typeof v === "string") {
+        out[key] = v;
+      } else if (plan.convert !== undefined) {
+        const converted = plan.convert(v, path, key, left);
         if (converted !== undefined) out[key] = converted;
       }
     }
-    for (const [key, field] of enums) mapEnum(key, field, raw, out, path, left);
-    const missing = rules.required?.some((k) => out[k] === undefined);
-    const empty = rules.atLeastOne !== undefined && !rules.atLeastOne.some((k) => out[k] !== undefined);
-    if (missing || empty || (Object.keys(out).length === 0 && !rules.keep)) return left.reject(path, value);
+    for (let i = 0; i < enums.length; i++) mapEnum(enums[i]![0], enums[i]![1], raw, out, path, left);
+    if (required !== undefined)
+      for (const k of required) if (out[k] === undefined) return left.reject(path, value);
+    if (atLeastOne !== undefined && !holdsOne(out, atLeastOne)) return left.reject(path, value);
+    if (!keep) {
+      let empty = true;
+      for (const _ in out) {
+        empty = false;
+        break;
+      }
+      if (empty) return left.reject(path, value);
+    }
     return out;
   };
 }
@@ -529,8 +581,10 @@ const location = object(
       const c = raw.coordinates;
       if (!Array.isArray(c) || c.length !== 2 || !c.every(Number.isFinite) || "lat" in raw || "long" in raw)
         return raw;
-      const { coordinates: _, ...rest } = raw;
-      return { ...rest, long: c[0], lat: c[1] };
+      const rest = without(raw, "coordinates");
+      rest.long = c[0];
+      rest.lat = c[1];
+      return rest;
     },
   },
 );
@@ -769,8 +823,9 @@ const attack = object(
     // `tactics` is deprecated for the single `tactic`; several stay in unmapped.
     prepare: (raw) => {
       if (raw.tactic !== undefined || !Array.isArray(raw.tactics) || raw.tactics.length !== 1) return raw;
-      const { tactics, ...rest } = raw;
-      return { ...rest, tactic: tactics[0] };
+      const rest = without(raw, "tactics");
+      rest.tactic = raw.tactics[0];
+      return rest;
     },
   },
 );
@@ -851,8 +906,9 @@ const findingInfo = object(
     // `product_uid` is deprecated since 1.4.0 for `product.uid`.
     prepare: (raw) => {
       if (absent(raw.product_uid) || raw.product !== undefined) return raw;
-      const { product_uid, ...rest } = raw;
-      return { ...rest, product: { uid: product_uid } };
+      const rest = without(raw, "product_uid");
+      rest.product = { uid: raw.product_uid };
+      return rest;
     },
   },
 );
@@ -937,8 +993,14 @@ const enumId = <T extends object>(table: T, value: unknown): keyof T | undefined
 /** The value at a dotted path (no indexes) inside an object. */
 function valueAt(holder: unknown, path: string): unknown {
   let current = holder;
-  for (const key of path.split(".")) current = isObject(current) ? current[key] : undefined;
-  return current;
+  let from = 0;
+  for (;;) {
+    const dot = path.indexOf(".", from);
+    const key = dot < 0 ? path.slice(from) : path.slice(from, dot);
+    current = isObject(current) ? current[key] : undefined;
+    if (dot < 0) return current;
+    from = dot + 1;
+  }
 }
 
 /**
@@ -947,13 +1009,13 @@ function valueAt(holder: unknown, path: string): unknown {
  */
 export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFinding {
   const left = new Leftovers();
-  const extras = (top(alert, "", left) ?? {}) as Json;
+  const extras = (top(alert, "", "", left) ?? {}) as Json;
   const raw = alert as Json & { activity_name?: unknown; severity?: unknown };
 
-  const info = (findingInfo(alert.finding_info, "finding_info", left) ?? {
+  const info = (findingInfo(alert.finding_info, "", "finding_info", left) ?? {
     uid: String(valueAt(alert, "finding_info.uid") ?? valueAt(alert, "metadata.uid") ?? ""),
   }) as DetectionFinding["finding_info"];
-  const meta = (metadata(alert.metadata, "metadata", left) ?? {}) as Json;
+  const meta = (metadata(alert.metadata, "", "metadata", left) ?? {}) as Json;
 
   let activityId = enumId(ACTIVITY, raw.activity_id);
   if (activityId === undefined) {
@@ -973,7 +1035,7 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
   const alertTime = epochMs(raw.time) ?? epochMs((raw as Json).time_dt);
   if (epochMs(raw.time) === undefined && !absent(raw.time)) left.add("time", raw.time);
 
-  const evidences = (many(evidence)(alert.evidences ?? [], "evidences", left) ?? []) as Json[];
+  const evidences = (many(evidence)(alert.evidences ?? [], "", "evidences", left) ?? []) as Json[];
   // Leen puts the sign-in's user agent in the evidence's free-form data; OCSF has a place for it.
   for (const e of evidences) {
     const agent = valueAt(e, "data.user_agent");
@@ -1017,12 +1079,11 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
   else if (!absent(raw.message)) left.add("message", raw.message);
   Object.assign(event, { is_alert: true }, extras);
 
-  const { product: _product, ...metaRest } = meta;
   const labels = Array.isArray(meta.labels) ? (meta.labels as string[]) : [];
-  Object.assign(event.metadata, metaRest, {
-    labels: labels.includes("leen") ? labels : [...labels, "leen"],
-    loggers: [{ name: "Leen", product: LEEN }],
-  });
+  const eventMeta = event.metadata as Metadata & Json;
+  for (const key in meta) if (key !== "product") eventMeta[key] = meta[key];
+  eventMeta.labels = labels.includes("leen") ? labels : [...labels, "leen"];
+  eventMeta.loggers = [{ name: "Leen", product: LEEN }];
   const rawMeta = isObject(alert.metadata) ? alert.metadata : {};
   if (!absent(rawMeta.version) && rawMeta.version !== event.metadata.version)
     left.add("metadata.version", rawMeta.version);
@@ -1034,9 +1095,11 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
   if (subject) event.actor = subject;
   if (subjectDevice) event.device = subjectDevice as unknown as DetectionFinding["device"];
   if (evidences.length > 0) event.evidences = evidences;
-  const resources = many(resource)(alert.resources ?? [], "resources", left) as Json[] | undefined;
+  const resources = many(resource)(alert.resources ?? [], "", "resources", left) as Json[] | undefined;
   if (resources) event.resources = resources;
-  const enrichments = many(enrichment)(alert.enrichments ?? [], "enrichments", left) as Json[] | undefined;
+  const enrichments = many(enrichment)(alert.enrichments ?? [], "", "enrichments", left) as
+    | Json[]
+    | undefined;
   if (enrichments) {
     // Leen names the enriched attribute as in its flat alert (src_endpoint.ip); point at it in this event.
     for (const e of enrichments) {
@@ -1059,7 +1122,10 @@ export function normalizeLeenAlert(alert: Record<string, unknown>): DetectionFin
     event.observables = observables;
   }
   event.raw_data = rawData(alert);
-  if (Object.keys(left.items).length > 0) event.unmapped = left.items;
+  for (const _ in left.items) {
+    event.unmapped = left.items;
+    break;
+  }
   return event;
 }
 

@@ -328,7 +328,7 @@ function evidenceOf(row: Json): EvidenceOut | undefined {
     else mapped = NOTHING_MAPPED;
   }
   let data: Json | undefined;
-  for (const key of Object.keys(row)) {
+  for (const key in row) {
     const value = row[key];
     if (value === null || value === "" || key === "entityType" || mapped.has(key)) continue;
     data ??= {};
@@ -350,9 +350,13 @@ function attacksOf(
       unparsed.push(technique);
       continue;
     }
-    const [parent, sub] = technique.split(".");
-    const attack: Attack = { technique: { uid: parent!, src_url: `${ATTACK_URL}/techniques/${parent}/` } };
-    if (sub) attack.sub_technique = { uid: technique, src_url: `${ATTACK_URL}/techniques/${parent}/${sub}/` };
+    const dot = technique.indexOf(".");
+    const parent = dot < 0 ? technique : technique.slice(0, dot);
+    const attack: Attack = { technique: { uid: parent, src_url: `${ATTACK_URL}/techniques/${parent}/` } };
+    if (dot >= 0) {
+      const sub = technique.slice(dot + 1);
+      attack.sub_technique = { uid: technique, src_url: `${ATTACK_URL}/techniques/${parent}/${sub}/` };
+    }
     attacks.push(attack);
   }
   const tactic = category ? TACTICS[category] : undefined;
@@ -562,7 +566,7 @@ export function normalizeDefenderAlert(alert: DefenderAlert): DetectionFinding {
   if (observables.items.length > 0) finding.observables = observables.items;
 
   let unmapped: Json | undefined;
-  for (const key of Object.keys(raw)) {
+  for (const key in raw) {
     const value = raw[key];
     if (value === null || value === undefined || value === "") continue;
     if (
