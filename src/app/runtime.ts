@@ -151,14 +151,15 @@ export class Runtime {
         this.events.emit(event);
       },
     });
-    this.dispatch = parts.postgres
-      ? new parts.postgres.PgBossDispatch({
-          url: options.databaseUrl,
-          runnable: () => this.engine.dueRuns(),
-          sweepMs: options.queueSweepMs,
-          logger: this.logger,
-        })
-      : new LocalDispatch(() => this.engine.dueRuns());
+    this.dispatch =
+      parts.postgres && options.databaseUrl
+        ? new parts.postgres.PgBossDispatch({
+            url: options.databaseUrl,
+            runnable: () => this.engine.dueRuns(),
+            sweepMs: options.queueSweepMs,
+            logger: this.logger,
+          })
+        : new LocalDispatch(() => this.engine.dueRuns());
     this.#worker = new Worker({
       dispatch: this.dispatch,
       execute: (runId) => this.#execute(runId),
