@@ -241,7 +241,14 @@ function child(args: string[]): {
 } {
   const proc = spawn(
     process.execPath,
-    ["--expose-gc", "--disable-warning=ExperimentalWarning", SELF, ...args],
+    // The V8 flags this process runs with (bench/run.ts passes bin/node-flags).
+    [
+      ...process.execArgv.filter((a) => a.startsWith("--max-") || a.startsWith("--heap-")),
+      "--expose-gc",
+      "--disable-warning=ExperimentalWarning",
+      SELF,
+      ...args,
+    ],
     {
       stdio: ["pipe", "pipe", "inherit"],
     },

@@ -19,8 +19,7 @@ import { SourceStore } from "../store/sources.ts";
 import { SqlTriggerStore } from "../store/triggers.ts";
 import { SqlDeliveryLedger, WebhookSecretStore } from "../store/webhooks.ts";
 import { EngineRuns } from "./engine-runs.ts";
-import { LeaderLock } from "./leader-lock.ts";
-import { PgBossDispatch } from "./pg-boss-dispatch.ts";
+import type { LeaderLock } from "./leader-lock.ts";
 import { RunEventBus } from "./run-events.ts";
 import { Scheduler } from "./schedules.ts";
 import { loadTriggerPlaybooks, type TriggerPlaybooks } from "./trigger-playbooks.ts";
@@ -86,6 +85,7 @@ export class Runtime {
   readonly dispatch: RunDispatch;
   readonly work: WorkRoles;
   readonly #databaseUrl?: string;
+  readonly #postgres?: PostgresParts;
   readonly #locks: LeaderLock[] = [];
   /** The latest report of each source, for the API's source status. */
   readonly lastPolls = new Map<string, PollReport & { at: string }>();
@@ -111,6 +111,7 @@ export class Runtime {
     options: RuntimeOptions;
     playbooks: TriggerPlaybooks;
     alertTriggers: AlertTrigger[];
+    postgres?: PostgresParts;
   }) {
     const { database, options } = parts;
     this.database = database;
@@ -121,6 +122,7 @@ export class Runtime {
     this.#sweepMs = options.sweepMs ?? 1000;
     this.work = options.work ?? ALL_WORK;
     this.#databaseUrl = options.databaseUrl;
+    this.#postgres = parts.postgres;
     const box = openSecretBox({ dataDir: options.dataDir });
     this.connections = new ConnectionStore({ database, connectors: options.registry, secrets: box });
     this.sources = new SourceStore(database.db);
@@ -149,14 +151,15 @@ export class Runtime {
         this.events.emit(event);
       },
     });
-    this.dispatch = options.databaseUrl
-      ? new PgBossDispatch({
-          url: options.databaseUrl,
-          runnable: () => this.engine.dueRuns(),
-          sweepMs: options.queueSweepMs,
-          logger: this.logger,
-        })
-      : new LocalDispatch(() => this.engine.dueRuns());
+    this.dispatch =
+      parts.postgres && options.databaseUrl
+        ? new parts.postgres.PgBossDispatch({
+            url: options.databaseUrl,
+            runnable: () => this.engine.dueRuns(),
+            sweepMs: options.queueSweepMs,
+            logger: this.logger,
+          })
+        : new LocalDispatch(() => this.engine.dueRuns());
     this.#worker = new Worker({
       dispatch: this.dispatch,
       execute: (runId) => this.#execute(runId),
@@ -186,7 +189,8 @@ export class Runtime {
       const alertTriggers = options.playbooksDir
         ? await loadTriggers(options.playbooksDir, options.registry)
         : [];
-      const runtime = new Runtime({ database, options, playbooks, alertTriggers });
+      const postgres = options.databaseUrl ? await loadPostgresParts() : undefined;
+      const runtime = new Runtime({ database, options, playbooks, alertTriggers, postgres });
       try {
         await runtime.dispatch.open?.();
       } catch (error) {
@@ -305,8 +309,8 @@ export class Runtime {
     signal: AbortSignal,
     work: (leading: AbortSignal) => Promise<void>,
   ): Promise<void> {
-    if (!this.#databaseUrl) return work(signal);
-    const lock = new LeaderLock(this.#databaseUrl, role, this.logger);
+    if (!this.#databaseUrl || !this.#postgres) return work(signal);
+    const lock = new this.#postgres.LeaderLock(this.#databaseUrl, role, this.logger);
     this.#locks.push(lock);
     await lock.hold(signal, async (leading) => {
       this.logger.info(
@@ -407,4 +411,18 @@ export class Runtime {
 
 function emptyPlaybooks(): TriggerPlaybooks {
   return { byName: new Map(), webhooks: () => [], schedules: () => [], hookTarget: () => undefined };
+}
+
+/** What only a PostgreSQL store needs: pg-boss and pg (~25 MB loaded) are imported for one alone. */
+interface PostgresParts {
+  PgBossDispatch: typeof import("./pg-boss-dispatch.ts").PgBossDispatch;
+  LeaderLock: typeof import("./leader-lock.ts").LeaderLock;
+}
+
+async function loadPostgresParts(): Promise<PostgresParts> {
+  const [{ PgBossDispatch }, { LeaderLock }] = await Promise.all([
+    import("./pg-boss-dispatch.ts"),
+    import("./leader-lock.ts"),
+  ]);
+  return { PgBossDispatch, LeaderLock };
 }

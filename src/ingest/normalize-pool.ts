@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { AlertSourceExport } from "../connectors/sdk/alert-source.ts";
 import type { AlertContent } from "../store/alert-content.ts";
 import type { NormalizedPage } from "./normalize-records.ts";
 import type { NormalizeJob } from "./normalize-worker.ts";
@@ -36,10 +37,10 @@ export class NormalizePool {
   }
 
   /**
-   * The vendor id and stored form of each raw alert of `connector`, in order, and the records
-   * that could not be mapped; undefined while no thread is ready (one starts).
+   * The vendor id and stored form of each raw alert of the source exported as `source`, in order,
+   * and the records that could not be mapped; undefined while no thread is ready (one starts).
    */
-  normalize(connector: string, alerts: unknown[]): Promise<NormalizedPage<AlertContent>> | undefined {
+  normalize(source: AlertSourceExport, alerts: unknown[]): Promise<NormalizedPage<AlertContent>> | undefined {
     if (this.#broken) return undefined;
     const target = this.#pick();
     if (!target) return undefined;
@@ -47,7 +48,7 @@ export class NormalizePool {
     return new Promise<NormalizedPage<AlertContent>>((resolve, reject) => {
       if (target.pending.size === 0) target.worker.ref();
       target.pending.set(id, { resolve, reject });
-      target.worker.postMessage({ id, connector, alerts } satisfies NormalizeJob);
+      target.worker.postMessage({ id, source, alerts } satisfies NormalizeJob);
     });
   }
 

@@ -137,8 +137,8 @@ for (const kind of DATABASES)
           let offloadedPages = 0;
           if (pool) {
             const normalize = pool.normalize.bind(pool);
-            pool.normalize = (connector, alerts) => {
-              const page = normalize(connector, alerts);
+            pool.normalize = (source, alerts) => {
+              const page = normalize(source, alerts);
               if (page) offloadedPages++;
               return page;
             };

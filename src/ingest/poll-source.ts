@@ -85,9 +85,10 @@ export async function pollSource(
     queue.push(fetched);
   };
   const offload = (page: SourcePage): Promise<Prepared | undefined> | undefined => {
-    if (!deps.normalizer || page.alerts.length < OFFLOAD_MIN_ALERTS) return undefined;
+    const exported = alertSource.exportedAs;
+    if (!deps.normalizer || !exported || page.alerts.length < OFFLOAD_MIN_ALERTS) return undefined;
     return deps.normalizer
-      .normalize(source.connector, page.alerts)
+      .normalize(exported, page.alerts)
       ?.then(({ alerts, rejects }) => ({
         incoming: alerts.map((a) => ({ vendorId: a.vendorId, content: a.value })),
         rejects,

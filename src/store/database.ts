@@ -14,9 +14,9 @@ import { resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, PostgresDialect } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
+import { checkDatabaseUrl, redactDatabaseUrl } from "./database-url.ts";
 import type { Dialect } from "./dialect.ts";
 import { migrations } from "./migrations/index.ts";
-import { checkDatabaseUrl, openPool, redactDatabaseUrl } from "./postgres-pool.ts";
 import type { RampartDb } from "./schema.ts";
 import { NodeSqliteDialect } from "./sqlite-driver.ts";
 
@@ -67,6 +67,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const dataDir = ensureDataDir(options.dataDir);
+  // pg (~10 MB loaded) only for a PostgreSQL store.
+  const { openPool } = await import("./postgres-pool.ts");
   const db = new Kysely<RampartDb>({
     dialect: new PostgresDialect({ pool: openPool(url, options.poolSize) }),
   });

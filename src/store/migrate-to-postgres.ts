@@ -10,7 +10,8 @@ import { Kysely, PostgresDialect, sql } from "kysely";
 import { ConnectionError, ValidationError } from "../core/errors.ts";
 import { assertEmptyTarget, type CopyReport, copyToPostgres, type StoreTable } from "./copy-to-postgres.ts";
 import { migrate, openDatabase } from "./database.ts";
-import { checkDatabaseUrl, openPool, redactDatabaseUrl } from "./postgres-pool.ts";
+import { checkDatabaseUrl, redactDatabaseUrl } from "./database-url.ts";
+import { openPool } from "./postgres-pool.ts";
 import type { RampartDb } from "./schema.ts";
 
 export interface MigrateOptions {

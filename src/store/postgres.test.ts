@@ -9,8 +9,8 @@ import type { RampartError } from "../connectors/sdk/index.ts";
 import { AlertStore } from "./alerts.ts";
 import { AuditLog } from "./audit.ts";
 import { openDatabase } from "./database.ts";
+import { checkDatabaseUrl, redactDatabaseUrl } from "./database-url.ts";
 import { migrations } from "./migrations/index.ts";
-import { checkDatabaseUrl, redactDatabaseUrl } from "./postgres-pool.ts";
 import { SourceStore } from "./sources.ts";
 
 const postgres = DATABASES.find((k) => k.name === "postgres")!;

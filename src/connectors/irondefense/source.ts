@@ -160,4 +160,5 @@ export const ironDefenseAlertSource: AlertSource<IronDefenseCheckpoint> = {
     const record = raw as IronDefenseAlertRecord;
     return normalizeIronDefenseAlert(record.alert, record.events);
   },
+  exportedAs: { module: import.meta.url, name: "ironDefenseAlertSource" },
 };

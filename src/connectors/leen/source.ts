@@ -52,4 +52,5 @@ export const leenAlertSource: AlertSource<LeenCheckpoint> = {
   alertId: (raw) => String((raw as { finding_info: { uid: string } }).finding_info.uid),
   readAhead: true,
   normalize: (raw) => normalizeLeenAlert(raw as Record<string, unknown>) as Record<string, unknown>,
+  exportedAs: { module: import.meta.url, name: "leenAlertSource" },
 };

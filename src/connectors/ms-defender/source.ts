@@ -59,6 +59,8 @@ export function createDefenderAlertSource(
     alertId: (raw) => String((raw as { id: string }).id),
     readAhead: true,
     normalize: (raw) => normalizeDefenderAlert(raw as DefenderAlert),
+    // alertId and normalize are the same whatever the options, so any instance maps like this one.
+    exportedAs: { module: import.meta.url, name: "defenderAlertSource" },
   };
 }
 

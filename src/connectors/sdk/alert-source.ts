@@ -43,4 +43,16 @@ export interface AlertSource<C = unknown> {
    * queue): the next page is then fetched while the current one is being stored.
    */
   readAhead?: boolean;
+  /**
+   * Where this object is exported (a module's `import.meta.url` and the export's name), so a
+   * normalize thread loads this module alone instead of every connector. Without it, pages are
+   * normalized on the polling thread.
+   */
+  exportedAs?: AlertSourceExport;
+}
+
+/** A module and the name under which it exports an `AlertSource`. */
+export interface AlertSourceExport {
+  module: string;
+  name: string;
 }

@@ -36,4 +36,5 @@ export const canaryAlertSource: AlertSource<CanaryCheckpoint> = {
   alertId: canaryIncidentKey,
   readAhead: true,
   normalize: (raw) => normalizeCanaryIncident(raw as CanaryIncidentRecord) as Record<string, unknown>,
+  exportedAs: { module: import.meta.url, name: "canaryAlertSource" },
 };
