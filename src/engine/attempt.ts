@@ -165,6 +165,27 @@ export class Attempts {
           signal: ctx.run.signal,
         });
       } catch (error) {
+        // An earlier step's end that could not be recorded fails the run (not this step), as when it
+        // was awaited there; this attempt, recorded as started, did not run.
+        if (ctx.run.recordings.isFailure(error)) {
+          if (row) {
+            const notRun = {
+              type: "Interrupted",
+              message: "not run: the end of the step before it could not be recorded",
+              retryable: true,
+            };
+            await this.#store
+              .finishStep(
+                ctx.run.id,
+                key,
+                row.attempt,
+                { status: "interrupted", error: notRun, finishedAt: iso(this.#clock.now()) },
+                ctx.run.lease,
+              )
+              .catch(() => {});
+          }
+          throw error;
+        }
         if (ctx.run.cancelled() || error instanceof RunCancelled) {
           // cancelRun already recorded the attempt as interrupted; this write is refused once it has.
           if (row) {

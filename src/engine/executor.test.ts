@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { sql } from "kysely";
 import { DATABASES, openFreshDatabase } from "../../test/support/databases.ts";
 import { defaultRegistry } from "../connectors/registry.ts";
 import { ClientPool } from "../connectors/sdk/index.ts";
@@ -224,6 +225,39 @@ steps:
           key,
         );
         assert.equal(rows[i]?.[0], key, `${key} is recorded before it runs`);
+      }
+    });
+
+    test("a step's end the store refuses fails the run; the step after it does not run", {
+      skip: kind.name !== "sqlite" && "the refusal is a SQLite trigger",
+    }, async () => {
+      const path = write("refused.yaml", statusBranching);
+      const [incident] = (await simState()).incidents;
+      // A real refusal by the database, of one write only: the end of the `found` step.
+      await sql`create trigger refuse_found before update of status on run_steps
+        when new.step_key = 'found' and new.status = 'succeeded'
+        begin select raise(abort, 'the disk refused this write'); end`.execute(database.db);
+      try {
+        const outcome = await engine().start(path, {
+          inputs: { incident: incident!.id },
+          connections: { canary: "lab-canary" },
+        });
+        assert.equal(outcome.status, "failed");
+        assert.match(outcome.error?.message ?? "", /the disk refused this write/);
+        const steps = await store.steps(outcome.runId);
+        assert.deepEqual(
+          steps.map((s) => [s.key, s.status]),
+          [
+            ["fetch", "succeeded"],
+            ["status_code", "succeeded"],
+            ["found", "running"],
+            ["done", "interrupted"],
+          ],
+        );
+        assert.match(steps[3]!.error?.message ?? "", /not run/);
+        assert.equal((await store.getRun(outcome.runId))?.status, "failed");
+      } finally {
+        await sql`drop trigger refuse_found`.execute(database.db);
       }
     });
 

@@ -6,11 +6,19 @@
  */
 export class Recordings {
   #pending: Promise<void>[] = [];
+  readonly #failures = new WeakSet<object>();
 
   /** Tracks a write; its failure is thrown by the next `settled()`, never left unhandled. */
   add(write: Promise<void>): void {
-    write.catch(() => {});
+    write.catch((error: unknown) => {
+      if (typeof error === "object" && error !== null) this.#failures.add(error);
+    });
     this.#pending.push(write);
+  }
+
+  /** Whether `error` is one of these writes failing: the store's failure, never the next step's. */
+  isFailure(error: unknown): boolean {
+    return typeof error === "object" && error !== null && this.#failures.has(error);
   }
 
   /** Waits for every write added so far; throws the first failure among them. */
