@@ -3,7 +3,7 @@ import { type Insertable, type Kysely, type Selectable, sql, type Transaction } 
 import { NotFoundError } from "../core/errors.ts";
 import { type AlertContent, alertContent } from "./alert-content.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { marker, QueryTemplate } from "./query-template.ts";
+import { marker, type QueryTemplate, QueryTemplates } from "./query-template.ts";
 import type { AlertsTable, RampartDb } from "./schema.ts";
 
 /**
@@ -115,26 +115,12 @@ function toAlert(row: Selectable<AlertsTable>): StoredAlert {
   };
 }
 
-function templateOf(
-  cache: Map<number, QueryTemplate>,
-  size: number,
-  build: () => ConstructorParameters<typeof QueryTemplate>[0],
-): QueryTemplate {
-  let template = cache.get(size);
-  if (!template) {
-    if (cache.size >= TEMPLATES_KEPT) cache.clear();
-    template = new QueryTemplate(build(), size);
-    cache.set(size, template);
-  }
-  return template;
-}
-
 /** Alerts de-duplicated by (connection, vendor id), each change kept as a version. */
 export class AlertStore {
   readonly #db: Kysely<RampartDb>;
   readonly #now: () => number;
-  readonly #inserts = new Map<number, QueryTemplate>();
-  readonly #lookups = new Map<number, QueryTemplate>();
+  readonly #inserts = new QueryTemplates<number>(TEMPLATES_KEPT);
+  readonly #lookups = new QueryTemplates<number>(TEMPLATES_KEPT);
 
   constructor(db: Kysely<RampartDb>, now: () => number = Date.now) {
     this.#db = db;
@@ -251,7 +237,7 @@ export class AlertStore {
 
   /** `SELECT … WHERE connection = ? AND vendor_id IN (n ids)`, compiled once per n. */
   #lookup(trx: Transaction<RampartDb>, n: number): QueryTemplate {
-    return templateOf(this.#lookups, n + 1, () =>
+    return this.#lookups.get(n + 1, n + 1, () =>
       trx
         .selectFrom("alerts")
         // Not the OCSF text: most alerts come back unchanged, and only a changed one needs it (below).
@@ -268,7 +254,7 @@ export class AlertStore {
   /** A multi-row INSERT of n new alerts, compiled once per n. */
   #insert(trx: Transaction<RampartDb>, n: number): QueryTemplate {
     const width = INSERT_COLUMNS.length;
-    return templateOf(this.#inserts, n * width, () =>
+    return this.#inserts.get(n * width, n * width, () =>
       trx
         .insertInto("alerts")
         .values(

@@ -52,13 +52,20 @@ export class QueryTemplate {
  * A store's hot path (a run's step records, its claim) is a handful of shapes run thousands of
  * times a second; building their syntax trees each time cost more than SQLite did running them.
  */
-export class QueryTemplates<K extends string = string> {
+export class QueryTemplates<K extends string | number = string> {
   readonly #templates = new Map<K, QueryTemplate>();
+  readonly #kept: number;
+
+  /** `kept`: how many are held before they are dropped and built again (for keys without bound, such as a row count). */
+  constructor(kept = Number.POSITIVE_INFINITY) {
+    this.#kept = kept;
+  }
 
   /** The template named `key`, built by `build` with markers 0 … size−1 the first time. */
   get(key: K, size: number, build: () => Compilable): QueryTemplate {
     let template = this.#templates.get(key);
     if (!template) {
+      if (this.#templates.size >= this.#kept) this.#templates.clear();
       template = new QueryTemplate(build(), size);
       this.#templates.set(key, template);
     }
