@@ -8,6 +8,8 @@ const THREAD_SCRIPT = new URL("./quickjs-thread.ts", import.meta.url);
 /** Failures after which the thread keeps its WebAssembly module (see quickjs-thread.ts). */
 const REUSABLE_AFTER = new Set(["exception", "forbidden", "invalid-output", "output-too-large"]);
 
+type ThreadMessage = WorkerReply | { ready: true } | { fatal: string } | { retire: string };
+
 /** One worker thread holding a warm QuickJS WebAssembly module. */
 export class JavaScriptWorker extends SandboxWorker {
   readonly #thread: Worker;
@@ -20,10 +22,13 @@ export class JavaScriptWorker extends SandboxWorker {
       // The thread never runs script code itself, but it needs no secrets either.
       env: {},
     });
-    this.#thread.on("message", (message: WorkerReply | { ready: true } | { fatal: string }) => {
+    this.#thread.on("message", (message: ThreadMessage) => {
       if ("ready" in message) this.readied();
       else if ("fatal" in message) this.kill();
-      else {
+      else if ("retire" in message) {
+        this.gone(`QuickJS thread retired: ${message.retire}`);
+        this.kill();
+      } else {
         this.replied(message);
         const harness =
           !message.ok && "errorType" in message.error && message.error.errorType === "HarnessError";

@@ -4,7 +4,8 @@
 // limit and interrupt handler) from the thread's warm WebAssembly module.
 // Protocol: the parent posts a JsJob; the thread posts a WorkerReply, then {ready: true} once the
 // next context is prepared. After a timeout, memory error, output overflow or cancel it posts no
-// ready: the parent retires the thread.
+// ready: the parent retires the thread. After a run that grew the WebAssembly memory past
+// RETIRE_ABOVE_BYTES it posts {retire: reason} instead of ready, and the parent replaces it.
 import { parentPort, workerData } from "node:worker_threads";
 import {
   newQuickJSWASMModuleFromVariant,
@@ -24,6 +25,12 @@ export interface JsJob {
 }
 
 const SCRIPT_FILE = "script.js";
+/**
+ * WebAssembly memory grows but never shrinks: after a run that used this much, the thread is
+ * replaced rather than keeping that run's peak for as long as the service lives. The module starts
+ * at 16 MB, and small scripts keep it under 32.
+ */
+const RETIRE_ABOVE_BYTES = 64 * 2 ** 20;
 const STACK_BYTES = 512 * 1024;
 
 // Installed before the script: console.* formats in the guest and hands one string to the host.
@@ -287,6 +294,11 @@ parentPort!.on("message", (job: JsJob) => {
     return;
   try {
     dispose(spare);
+    const grown = quickjs.getWasmMemory().buffer.byteLength;
+    if (grown > RETIRE_ABOVE_BYTES) {
+      parentPort!.postMessage({ retire: `its WebAssembly memory grew to ${Math.round(grown / 2 ** 20)} MB` });
+      return;
+    }
     spare = prepare();
     parentPort!.postMessage({ ready: true });
   } catch (error) {
